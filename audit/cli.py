@@ -1,0 +1,171 @@
+"""The `ost-audit` command line: parse, call one library function, render.
+
+Exit codes (cli.md): 0 nothing at or above --fail-on, 1 something is, 2 the
+command could not do its job (one sentence on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from audit.errors import InputRefused
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Audit opioid substitution therapy returns and the contracts that pay for them.")
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+FormatOpt = Annotated[Format, typer.Option("--format", help="text for people, json for programs")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="write here instead of stdout")]
+FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when anything at or above this level is found")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="only the summary line (text) and no progress bar")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="show a traceback when something goes wrong")]
+GuidelineOpt = Annotated[str, typer.Option("--guideline", help="guideline rule set (see `ost-audit rules`)")]
+
+
+def _stderr(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def guarded(debug: bool) -> Iterator[None]:
+    """Turn refusals and surprises into exit 2 with one sentence."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except InputRefused as exc:
+        _stderr(f"ost-audit: {exc.path} {exc.reason}.")
+        raise typer.Exit(2) from None
+    except Exception as exc:  # the promise is: no traceback without --debug
+        if debug:
+            raise
+        _stderr(f"ost-audit: could not finish: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} (run with --debug for details).")
+        raise typer.Exit(2) from None
+
+
+def progress_callback(total: int, enabled: bool) -> tuple[Callable[[str], None] | None, Callable[[], None]]:
+    """A rich progress bar on a terminal; nothing in pipes or for JSON."""
+    if not enabled or total < 2 or not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True)
+    task = bar.add_task("auditing", total=total)
+    bar.start()
+    return (lambda _label: bar.advance(task)), bar.stop
+
+
+def emit(text: str, output: Path | None, inputs: list[Path]) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        from audit.output import write_output
+
+        write_output(output, text, inputs)
+
+
+def render_text(render: Callable, output: Path | None) -> str:
+    from audit.output import capture_text, make_console
+
+    if output is None and sys.stdout.isatty():
+        render(make_console())
+        return ""
+    return capture_text(render)
+
+
+def exit_code(findings, fail_on: FailOn) -> int:
+    from audit.findings import fails
+
+    return 1 if fails(findings, fail_on.value) else 0
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="return workbooks (.xlsx)")],
+    annotate: Annotated[Path | None, typer.Option("--annotate", help="write a copy with faulty cells highlighted")] = None,
+    format: FormatOpt = Format.text,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check returns against the ost-return-v1 schema; every fault by cell."""
+    with guarded(debug):
+        from audit.output import envelope, summary_line, text_findings, to_json
+        from audit.validate import validate_returns
+
+        tick, done = progress_callback(len(files), format is Format.text and not quiet)
+        try:
+            results = validate_returns(files, on_file=tick)
+        finally:
+            done()
+        if annotate is not None:
+            from audit.annotate import annotate_return
+
+            if len(results) != 1:
+                raise InputRefused(annotate, "--annotate takes exactly one return")
+            annotate_return(results[0], annotate)
+        findings = [f for r in results for f in r.findings]
+        if format is Format.json:
+            text = to_json(envelope("validate", [{"path": r.path, "sha256": r.sha256} for r in results], findings))
+        else:
+            def render(console) -> None:
+                if not quiet:
+                    text_findings(console, findings)
+                console.print(summary_line(findings, f"\n{len(results)} return(s) checked"))
+            text = render_text(render, output)
+        emit(text, output, files)
+    raise typer.Exit(exit_code(findings, fail_on))
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Argument(help="where to write the blank return (.xlsx)")],
+    debug: DebugOpt = False,
+) -> None:
+    """Write a blank return with drop-downs, cell validation and notes."""
+    with guarded(debug):
+        from audit.template import write_template
+
+        write_template(out)
+        _stderr(f"wrote blank return {out}")
+
+
+@app.command()
+def sample(
+    outdir: Annotated[Path, typer.Argument(help="folder to write the synthetic sample areas into")],
+    debug: DebugOpt = False,
+) -> None:
+    """Write the synthetic sample areas (what sample_returns/ holds)."""
+    with guarded(debug):
+        from audit.sample import write_samples
+
+        written = write_samples(outdir)
+        _stderr(f"wrote {len(written)} files under {outdir}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

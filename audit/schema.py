@@ -1,0 +1,187 @@
+"""The return schema, loaded from its one declarative file in `schemas/`.
+
+Everything that knows about the return's columns (the pandera schema, the
+validator's coercion, the template workbook and the docs table) asks this
+module, never a copy of the spec.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import yaml
+
+from audit.resources import data_dir
+
+SCHEMA_ID = "ost-return-v1"
+
+POLARS_TYPE_NAMES = {"text": "String", "code": "String", "yn": "String",
+                     "integer": "Int64", "number": "Float64", "date": "Date"}
+YN_CODES = {"Y": "yes", "N": "no"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of the OST sheet or one key of the Submission sheet."""
+
+    name: str
+    type: str
+    required: bool
+    description: str
+    example: Any = ""
+    codes: dict[str, str] = field(default_factory=dict)
+    allowed: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    exclusive_min: float | None = None
+    pattern: str | None = None
+    pattern_hint: str | None = None
+    max_length: int | None = None
+    unique: bool = False
+    not_nhs_number: bool = False
+
+    @property
+    def allowed_values(self) -> list[str]:
+        if self.type == "yn":
+            return list(YN_CODES)
+        return list(self.codes) or list(self.allowed)
+
+    def rule_text(self) -> str:
+        """The rule in words, for the docs table and template comments."""
+        parts: list[str] = []
+        if self.type in ("code", "yn"):
+            parts.append("one of " + ", ".join(f"`{c}`" for c in self.allowed_values))
+        if self.allowed and self.type == "text":
+            parts.append("exactly " + ", ".join(f"`{a}`" for a in self.allowed))
+        if self.pattern_hint:
+            parts.append(self.pattern_hint)
+        if self.exclusive_min is not None:
+            parts.append(f"> {_num(self.exclusive_min)}")
+        if self.min is not None and self.max is not None:
+            parts.append(f"{_num(self.min)}-{_num(self.max)}")
+        elif self.min is not None:
+            parts.append(f">= {_num(self.min)}")
+        if self.max_length:
+            parts.append(f"up to {self.max_length} characters")
+        if self.unique:
+            parts.append("unique in the sheet")
+        if self.not_nhs_number:
+            parts.append("never an NHS number")
+        return "; ".join(parts)
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+@dataclass(frozen=True)
+class ReturnSchema:
+    id: str
+    title: str
+    earliest_date: dt.date
+    submission_sheet: str
+    submission_keys: tuple[Field, ...]
+    ost_sheet: str
+    columns: tuple[Field, ...]
+    medications: dict[str, dict[str, Any]]
+    cross_field: tuple[dict[str, Any], ...]
+
+    def column(self, name: str) -> Field:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _field(raw: dict[str, Any]) -> Field:
+    raw = dict(raw)
+    raw["codes"] = {str(k): str(v) for k, v in (raw.get("codes") or {}).items()}
+    raw["allowed"] = tuple(raw.get("allowed") or ())
+    raw["example"] = "" if raw.get("example") is None else raw["example"]
+    return Field(**raw)
+
+
+@cache
+def load_schema() -> ReturnSchema:
+    raw = yaml.safe_load((data_dir("schemas") / f"{SCHEMA_ID}.yaml").read_text(encoding="utf-8"))
+    return ReturnSchema(
+        id=raw["id"],
+        title=raw["title"],
+        earliest_date=raw["earliest_date"],
+        submission_sheet=raw["submission"]["sheet"],
+        submission_keys=tuple(_field(k) for k in raw["submission"]["keys"]),
+        ost_sheet=raw["ost"]["sheet"],
+        columns=tuple(_field(c) for c in raw["ost"]["columns"]),
+        medications=raw["medications"],
+        cross_field=tuple(raw["cross_field"]),
+    )
+
+
+def pandera_schema(schema: ReturnSchema | None = None):
+    """The pandera (polars) schema of the coerced OST sheet, built from the file.
+
+    Imported lazily: pandera is slow to import and only validation needs it.
+    """
+    import pandera.polars as pa
+    import polars as pl
+
+    from audit.nhs import nhs_number_mask
+
+    schema = schema or load_schema()
+    columns = {}
+    for f in schema.columns:
+        checks = []
+        if f.type in ("code", "yn"):
+            checks.append(pa.Check.isin(f.allowed_values, name="allowed"))
+        if f.exclusive_min is not None:
+            checks.append(pa.Check.gt(f.exclusive_min, name="range"))
+        if f.min is not None or f.max is not None:
+            lo = f.min if f.min is not None else float("-inf")
+            hi = f.max if f.max is not None else float("inf")
+            checks.append(pa.Check.in_range(lo, hi, name="range"))
+        if f.pattern:
+            checks.append(pa.Check.str_matches(f.pattern, name="pattern"))
+        if f.max_length:
+            checks.append(pa.Check.str_length(max_value=f.max_length, name="length"))
+        if f.not_nhs_number:
+            checks.append(pa.Check(
+                lambda data: data.lazyframe.select(~nhs_number_mask(pl.col(data.key))), name="nhs_number"))
+        columns[f.name] = pa.Column(getattr(pl, POLARS_TYPE_NAMES[f.type]), checks=checks,
+                                    nullable=not f.required, unique=f.unique, required=False)
+    return pa.DataFrameSchema(columns, name=schema.id)
+
+
+def docs_table(schema: ReturnSchema | None = None) -> str:
+    """Markdown for docs/return-format.md; a test keeps the committed copy fresh."""
+    schema = schema or load_schema()
+    lines = [f"# {schema.title} (`{schema.id}`)", "",
+             f"Generated from `schemas/{schema.id}.yaml` by `python -m audit.docs`; do not edit by hand.", "",
+             f"## Sheet `{schema.submission_sheet}` (key in column A, value in column B)", "",
+             "| key | required | type | rule | description |", "|---|---|---|---|---|"]
+    for f in schema.submission_keys:
+        lines.append(_doc_row(f))
+    lines += ["", f"## Sheet `{schema.ost_sheet}` (header in row 1, one client per row)", "",
+              "| column | required | type | rule | description |", "|---|---|---|---|---|"]
+    for f in schema.columns:
+        lines.append(_doc_row(f))
+    lines += ["", "## Plausible doses by medication", "", "| OST_MEDICATION | plausible DOSE_MG |", "|---|---|"]
+    for med, bounds in schema.medications.items():
+        plausible = (", ".join(_num(s) for s in bounds["strengths"]) if "strengths" in bounds
+                     else f"{_num(bounds['min'])}-{_num(bounds['max'])}")
+        lines.append(f"| `{med}` | {plausible} |")
+    lines += ["", "## Rules between fields", "", "| rule | severity | columns | what |", "|---|---|---|---|"]
+    for rule in schema.cross_field:
+        cols = rule.get("columns") or [rule["column"]]
+        what = re.sub(r"\s*\(\{other\}\)", "", rule["message"]).replace("{column}", "the date")
+        lines.append(f"| `{rule['id']}` | {rule['severity']} | {', '.join(cols)} | {what} |")
+    return "\n".join(lines) + "\n"
+
+
+def _doc_row(f: Field) -> str:
+    rule = f.rule_text().replace("|", "\\|")
+    return f"| `{f.name}` | {'yes' if f.required else 'no'} | {f.type} | {rule} | {f.description} |"

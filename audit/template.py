@@ -1,0 +1,104 @@
+"""The blank return workbook, generated from the schema.
+
+Providers fill it in: every code column has a drop-down, numbers and dates
+have cell validation, each header carries its description as a comment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from audit.schema import ReturnSchema, load_schema
+from audit.workbook import column_letter
+from audit.xlsx_write import append_row, save_atomic
+
+MAX_ROWS = 5000
+
+
+def build_template(schema: ReturnSchema | None = None, example_row: bool = False):
+    """An openpyxl Workbook of the blank return (optionally with the schema's example row)."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    schema = schema or load_schema()
+    wb = Workbook()
+    sub = wb.active
+    sub.title = schema.submission_sheet
+    append_row(sub, ["KEY", "VALUE", "NOTES"])
+    for f in schema.submission_keys:
+        prefilled = f.allowed[0] if len(f.allowed) == 1 else None
+        append_row(sub, [f.name, f.example if example_row else prefilled, f"{'required' if f.required else 'optional'}: {f.description}"])
+    sub.column_dimensions["A"].width = 18
+    sub.column_dimensions["B"].width = 28
+    sub.column_dimensions["C"].width = 80
+    for cell in sub[1]:
+        cell.font = Font(bold=True)
+
+    ost = wb.create_sheet(schema.ost_sheet)
+    append_row(ost, schema.column_names)
+    if example_row:
+        append_row(ost, [f.example if f.example != "" else None for f in schema.columns])
+    ost.freeze_panes = "A2"
+    header_fill = PatternFill("solid", fgColor="DDE7F0")
+    lists = wb.create_sheet("Lists")
+    for j, f in enumerate(schema.columns):
+        letter = column_letter(j)
+        head = ost[f"{letter}1"]
+        head.font = Font(bold=True)
+        head.fill = header_fill
+        rule = f.rule_text().replace("`", "")
+        head.comment = Comment(f"{f.description}\n{'Required' if f.required else 'Optional'}. {rule}".strip(), "ost-audit")
+        ost.column_dimensions[letter].width = max(12, len(f.name) + 4)
+        target = f"{letter}2:{letter}{MAX_ROWS}"
+        dv = _validation(f, lists, letter, DataValidation)
+        if dv is not None:
+            dv.error = f"{f.name}: {rule or f.description}"
+            dv.errorTitle = f.name
+            dv.prompt = f.description
+            dv.showErrorMessage = True
+            ost.add_data_validation(dv)
+            dv.add(target)
+        if f.type == "date":
+            for row in range(2, 3):
+                ost[f"{letter}{row}"].number_format = "dd/mm/yyyy"
+    lists.sheet_state = "hidden"
+
+    notes = wb.create_sheet("Notes")
+    lines = [f"{schema.title} ({schema.id})", "",
+             "One row per client on opioid substitution therapy at any point in the period, from row 2 of the OST sheet.",
+             "Client ids must be pseudonymised: never names, dates of birth, postcodes or NHS numbers.",
+             "Dates: format cells as dates (dd/mm/yyyy). Numbers: the number only, no units.",
+             "Check the return before sending it: ost-audit validate RETURN.xlsx", "", "Columns:"]
+    lines += [f"{f.name}: {f.description} {f.rule_text().replace('`', '')}".strip() for f in schema.columns]
+    for line in lines:
+        append_row(notes, [line])
+    notes.column_dimensions["A"].width = 120
+    return wb
+
+
+def _validation(f, lists, letter: str, DataValidation):
+    if f.type in ("code", "yn"):
+        values = f.allowed_values
+        for i, v in enumerate(values, start=1):
+            lists[f"{letter}{i}"] = v
+        return DataValidation(type="list", formula1=f"=Lists!${letter}$1:${letter}${len(values)}", allow_blank=not f.required)
+    if f.type == "date":
+        return DataValidation(type="date", operator="greaterThan", formula1="DATE(1990,1,1)", allow_blank=not f.required)
+    if f.type == "integer":
+        lo = int(f.min) if f.min is not None else 0
+        hi = int(f.max) if f.max is not None else 1_000_000
+        return DataValidation(type="whole", operator="between", formula1=str(lo), formula2=str(hi), allow_blank=not f.required)
+    if f.type == "number":
+        lo = f.min if f.min is not None else (f.exclusive_min or 0)
+        return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1=f"{lo:g}", allow_blank=not f.required)
+    if f.max_length:
+        return DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(f.max_length), allow_blank=True)
+    return None
+
+
+def write_template(path: str | Path) -> Path:
+    path = Path(path)
+    save_atomic(build_template(), path)
+    return path

@@ -1,0 +1,476 @@
+"""Validate an `ost-return-v1` workbook: every fault at once, each by its cell.
+
+The pipeline is: read each sheet once as text, map headers, coerce whole
+columns (recording why a cell could not be read), run the pandera schema
+built from `schemas/` lazily over the typed frame, then the cross-field rules.
+Python only loops over findings, never over cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from audit.coerce import Coerced, clean, coerce
+from audit.conditions import compile_condition, context_column
+from audit.findings import Finding, Location, Severity
+from audit.messages import render
+from audit.nhs import is_nhs_number, nhs_number_mask
+from audit.schema import Field, ReturnSchema, load_schema, pandera_schema
+from audit.workbook import Sheet, normalise_header, read_workbook
+
+ROW = "_row"
+PANDERA_RULES = {"allowed": "RET-CODE-NOT-ALLOWED", "range": "RET-OUT-OF-RANGE", "pattern": "RET-PATTERN",
+                 "length": "RET-TOO-LONG", "nhs_number": "RET-NHS-NUMBER",
+                 "not_nullable": "RET-REQUIRED", "field_uniqueness": "RET-DUPLICATE-ID"}
+
+
+@dataclass
+class ValidatedReturn:
+    """A return read, typed and checked: the input of every later audit."""
+
+    path: str
+    sha256: str
+    submission: dict[str, Any]
+    clients: pl.DataFrame  # typed schema columns plus `_row` (the Excel row)
+    invalid: pl.DataFrame  # one boolean column per schema column: an error in that cell
+    letters: dict[str, str]  # schema column -> Excel column letter
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def synthetic(self) -> bool:
+        """Sample data says so in its names; reports show a banner."""
+        return any("SYNTHETIC" in str(v).upper() for v in self.submission.values() if isinstance(v, str))
+
+    def cell(self, column: str, row: int) -> str:
+        return f"{self.letters.get(column, '?')}{row}"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def validate_return(path: str | Path, schema: ReturnSchema | None = None) -> ValidatedReturn:
+    """Read and validate one return. Raises InputRefused for files it cannot use."""
+    schema = schema or load_schema()
+    path = Path(path)
+    sheets = read_workbook(path, (schema.submission_sheet, schema.ost_sheet))
+    file = str(path)
+    findings: list[Finding] = []
+    submission = _submission(sheets.get(schema.submission_sheet), schema, file, findings)
+    ost = _OstSheet(sheets.get(schema.ost_sheet), schema, file, submission, findings)
+    return ValidatedReturn(file, file_sha256(path), submission, ost.clients, ost.invalid, ost.letters, findings)
+
+
+def validate_returns(paths: Iterable[str | Path], on_file: Callable[[str], None] | None = None) -> list[ValidatedReturn]:
+    """Validate several returns; `on_file` is told after each (for progress bars)."""
+    results = []
+    for p in paths:
+        results.append(validate_return(p))
+        if on_file:
+            on_file(str(p))
+    return results
+
+
+# --- Submission sheet -------------------------------------------------------
+
+def _submission(sheet: Sheet | None, schema: ReturnSchema, file: str, findings: list[Finding]) -> dict[str, Any]:
+    name = schema.submission_sheet
+    if sheet is None:
+        findings.append(_make("RET-MISSING-SHEET", Location(file, sheet=name), sheet=name))
+        return {}
+    frame, letters = sheet.frame, sheet.letters
+    used = [i for i, c in enumerate(frame.columns) if frame[c].is_not_null().any()]
+    keys = {f.name: f for f in schema.submission_keys}
+    found: dict[str, tuple[str | None, str]] = {}  # key -> (raw value, cell)
+    if used:
+        key_col, value_col = used[0], used[0] + 1
+        key_cells = frame[frame.columns[key_col]].to_list()
+        values = frame[frame.columns[value_col]].to_list() if value_col < frame.width else [None] * frame.height
+        value_letter = letters[value_col] if value_col < len(letters) else _next_letter(letters[key_col])
+        first = True
+        for i, (key_raw, value) in enumerate(zip(key_cells, values)):
+            if key_raw is None or not key_raw.strip():
+                continue
+            key = normalise_header(key_raw)
+            if key in keys and key not in found:
+                found[key] = (value, f"{value_letter}{i + 1}")
+            elif not first:
+                findings.append(_make("RET-UNKNOWN-KEY", Location(file, sheet=name, cell=f"{letters[key_col]}{i + 1}", row=i + 1),
+                                      value=key_raw, schema=schema.id))
+            first = False
+    typed: dict[str, Any] = {}
+    for key, spec in keys.items():
+        if key not in found:
+            if spec.required:
+                findings.append(_make("RET-MISSING-KEY", Location(file, sheet=name, column=key), sheet=name,
+                                      column=key, expected=_rule_words(spec)))
+            continue
+        raw, cell = found[key]
+        row = int("".join(ch for ch in cell if ch.isdigit()))
+        loc = Location(file, sheet=name, cell=cell, row=row, column=key)
+        typed[key] = _submission_value(spec, raw, loc, findings)
+    _period_rules(typed, found, file, name, findings)
+    return typed
+
+
+def _next_letter(letter: str) -> str:
+    from audit.workbook import column_letter
+
+    index = 0
+    for ch in letter:
+        index = index * 26 + ord(ch) - 64
+    return column_letter(index)
+
+
+def _submission_value(spec: Field, raw: str | None, loc: Location, findings: list[Finding]) -> Any:
+    """Coerce one Submission value with the same column machinery as the OST sheet."""
+    frame = pl.DataFrame({"raw": [raw]}, schema={"raw": pl.String})
+    text = clean(pl.col("raw"))
+    c = coerce(text, spec.type, spec.allowed_values)
+    row = frame.select(text=text, value=c.value, error=c.error, hint=c.hint).row(0, named=True)
+    if row["text"] is None:
+        if spec.required:
+            findings.append(_make("RET-REQUIRED", loc, column=spec.name, expected=_rule_words(spec)))
+        return None
+    if row["error"]:
+        findings.append(_coercion_finding(row["error"], spec, loc, row["text"], row["hint"], None))
+        return None
+    value = row["value"]
+    if spec.allowed and value not in spec.allowed:
+        findings.append(_make("RET-CODE-NOT-ALLOWED", loc, value=value, column=spec.name,
+                              allowed=_allowed_words(spec.allowed), suggestion=_suggest(value, list(spec.allowed))))
+        return None
+    if spec.pattern and not re.fullmatch(spec.pattern, value):
+        findings.append(_make("RET-PATTERN", loc, value=value, column=spec.name, expected=spec.pattern_hint))
+        return None
+    return value
+
+
+def _period_rules(typed: dict[str, Any], found: dict[str, tuple[str | None, str]], file: str, sheet: str,
+                  findings: list[Finding]) -> None:
+    start, end, submitted = typed.get("PERIOD_START"), typed.get("PERIOD_END"), typed.get("SUBMITTED_ON")
+
+    def loc(key: str) -> Location:
+        cell = found[key][1]
+        return Location(file, sheet=sheet, cell=cell, row=int("".join(c for c in cell if c.isdigit())), column=key)
+
+    if start and end:
+        if end <= start:
+            findings.append(_make("RET-PERIOD-ORDER", loc("PERIOD_END"), value=end.isoformat(), other=start.isoformat()))
+        elif (end - start).days > 366:
+            findings.append(_make("RET-PERIOD-TOO-LONG", loc("PERIOD_END"), value=end.isoformat(), days=(end - start).days))
+    if end and submitted and submitted < end:
+        findings.append(_make("RET-SUBMITTED-BEFORE-END", loc("SUBMITTED_ON"), value=submitted.isoformat(), other=end.isoformat()))
+
+
+# --- OST sheet ----------------------------------------------------------------
+
+class _OstSheet:
+    """Reads, coerces and checks the OST sheet; leaves typed clients and findings."""
+
+    def __init__(self, sheet: Sheet | None, schema: ReturnSchema, file: str, submission: dict[str, Any],
+                 findings: list[Finding]) -> None:
+        self.schema, self.file, self.findings = schema, file, findings
+        self.sheet_name = schema.ost_sheet
+        self.letters: dict[str, str] = {}
+        self.absent: set[str] = set()
+        raw = self._raw_frame(sheet)
+        typed = self._coerce(raw)
+        if typed.height:
+            self._pandera(typed)
+            self._dose_plausible(typed)
+            self._cross_field(typed, submission)
+        self.clients = typed.select([ROW, *schema.column_names])
+        self.invalid = self._invalid_mask(typed)
+
+    # reading
+
+    def _raw_frame(self, sheet: Sheet | None) -> pl.DataFrame:
+        names = self.schema.column_names
+        empty = pl.DataFrame(schema={ROW: pl.Int64, **{n: pl.String for n in names}})
+        if sheet is None:
+            self.findings.append(_make("RET-MISSING-SHEET", Location(self.file, sheet=self.sheet_name), sheet=self.sheet_name))
+            self.absent = set(names)
+            return empty
+        frame = sheet.frame
+        filled = frame.select(pl.any_horizontal(pl.all().str.strip_chars().str.len_chars() > 0).fill_null(False)) if frame.width else pl.DataFrame()
+        non_blank = filled.to_series().arg_true() if frame.width else pl.Series([], dtype=pl.UInt32)
+        if non_blank.len() == 0:
+            self.findings.append(_make("RET-NO-CLIENTS", Location(self.file, sheet=self.sheet_name), sheet=self.sheet_name))
+            self.absent = set(names)
+            return empty
+        header_index = int(non_blank[0])
+        header_row = header_index + 1
+        header = frame.row(header_index)
+        chosen: dict[str, str] = {}
+        for source, text, letter in zip(frame.columns, header, sheet.letters):
+            name = normalise_header(text)
+            if not name:
+                continue
+            loc = Location(self.file, sheet=self.sheet_name, cell=f"{letter}{header_row}", row=header_row, column=name)
+            if name not in names:
+                self.findings.append(_make("RET-UNKNOWN-COLUMN", loc, value=text.strip(), schema=self.schema.id))
+            elif name in chosen:
+                self.findings.append(_make("RET-DUPLICATE-COLUMN", loc, column=name, value=text.strip()))
+            else:
+                chosen[name] = source
+                self.letters[name] = letter
+        for spec in self.schema.columns:
+            if spec.name not in chosen:
+                self.absent.add(spec.name)
+                if spec.required:
+                    self.findings.append(_make("RET-MISSING-COLUMN", Location(self.file, sheet=self.sheet_name, row=header_row, column=spec.name),
+                                               sheet=self.sheet_name, column=spec.name, expected=_rule_words(spec)))
+        body = frame.slice(header_index + 1).with_row_index(ROW, offset=header_row + 1).with_columns(pl.col(ROW).cast(pl.Int64))
+        body = body.select([ROW, *[clean(pl.col(chosen[n])).alias(n) if n in chosen else pl.lit(None, dtype=pl.String).alias(n)
+                                   for n in names]])
+        body = body.filter(pl.any_horizontal(pl.col(names).is_not_null()))
+        if body.height == 0:
+            self.findings.append(_make("RET-NO-CLIENTS", Location(self.file, sheet=self.sheet_name), sheet=self.sheet_name))
+        return body
+
+    # coercion
+
+    def _coerce(self, raw: pl.DataFrame) -> pl.DataFrame:
+        exprs: list[pl.Expr] = []
+        coerced: dict[str, Coerced] = {}
+        for spec in self.schema.columns:
+            c = coerce(pl.col(spec.name), spec.type, spec.allowed_values)
+            coerced[spec.name] = c
+            exprs += [c.value.alias(spec.name), c.error.alias(f"{spec.name}__err"),
+                      c.hint.alias(f"{spec.name}__hint"), c.note.alias(f"{spec.name}__note"),
+                      pl.col(spec.name).alias(f"{spec.name}__raw")]
+        typed = raw.select([pl.col(ROW), *exprs])
+        self._coercion_findings(typed)
+        return typed
+
+    def _coercion_findings(self, typed: pl.DataFrame) -> None:
+        client = self._client_expr()
+        for spec in self.schema.columns:
+            name = spec.name
+            errors = typed.filter(pl.col(f"{name}__err").is_not_null()).select(
+                ROW, pl.col(f"{name}__err"), pl.col(f"{name}__raw"), pl.col(f"{name}__hint"), client.alias("_client"))
+            for row, rule, raw, hint, cid in errors.iter_rows():
+                self.findings.append(_coercion_finding(rule, spec, self._loc(name, row), raw, hint, cid))
+            notes = typed.filter(pl.col(f"{name}__note").is_not_null()).select(
+                ROW, pl.col(f"{name}__note"), pl.col(f"{name}__raw"), pl.col(name).cast(pl.String))
+            for rule in notes[f"{name}__note"].unique(maintain_order=True).to_list():
+                subset = notes.filter(pl.col(f"{name}__note") == rule)
+                row, _, raw, canonical = subset.row(0)
+                self.findings.append(_make(rule, self._loc(name, row), value=raw, column=name, count=subset.height,
+                                           cell=f"{self.letters.get(name, '?')}{row}", canonical=canonical))
+
+    # schema checks
+
+    def _pandera(self, typed: pl.DataFrame) -> None:
+        import pandera.polars as pa
+
+        present = [c for c in self.schema.column_names if c not in self.absent]
+        frame = typed.select(present)
+        try:
+            pandera_schema(self.schema).validate(frame, lazy=True)
+            return
+        except pa.errors.SchemaErrors as exc:
+            cases = exc.failure_cases
+        specs = {f.name: f for f in self.schema.columns}
+        check_names = {f.name: _check_names(f) for f in self.schema.columns}
+        coercion_failed = {c: typed[f"{c}__err"].is_not_null() for c in present}
+        rows = typed[ROW]
+        cases = cases.filter(pl.col("index").is_not_null() & pl.col("column").is_in(present))
+        duplicates: dict[str, list[int]] = {}
+        for column, check, number, index, value in cases.select("column", "check", "check_number", "index", "failure_case").iter_rows():
+            if check in ("not_nullable", "field_uniqueness"):
+                name = check
+            else:
+                name = check_names[column][number]
+            if name == "not_nullable" and coercion_failed[column][index]:
+                continue  # the cell was not blank: its coercion error already says why
+            if name == "field_uniqueness":
+                duplicates.setdefault(value, []).append(int(rows[index]))
+                continue
+            self.findings.append(self._pandera_finding(PANDERA_RULES[name], specs[column], int(rows[index]), value,
+                                                       typed.row(index, named=True)))
+        for value, dup_rows in duplicates.items():
+            for row in dup_rows:
+                shown = ", ".join(str(r) for r in sorted(dup_rows))
+                self.findings.append(_make("RET-DUPLICATE-ID", self._loc("CLIENTID", row), value=value, rows=shown, client=value))
+
+    def _pandera_finding(self, rule: str, spec: Field, row: int, value: Any, record: dict[str, Any]) -> Finding:
+        cid = record.get("CLIENTID")
+        loc = self._loc(spec.name, row)
+        if rule == "RET-NHS-NUMBER":
+            return _make(rule, loc, value=mask_id(value), client=None)
+        client = None if cid is None or _looks_nhs(cid) else cid
+        typed = record.get(spec.name)
+        shown = _display(typed if typed is not None else value)
+        if rule == "RET-REQUIRED":
+            return _make(rule, loc, column=spec.name, expected=_rule_words(spec), client=client)
+        if rule == "RET-CODE-NOT-ALLOWED":
+            return _make(rule, loc, value=shown, column=spec.name, allowed=_allowed_words(spec.allowed_values),
+                         suggestion=_suggest(str(value), spec.allowed_values), client=client)
+        if rule == "RET-TOO-LONG":
+            return _make(rule, loc, value=shown, column=spec.name, length=len(str(value)), limit=spec.max_length, client=client)
+        return _make(rule, loc, value=shown, column=spec.name, expected=spec.rule_text().replace("`", ""), client=client)
+
+    def _dose_plausible(self, typed: pl.DataFrame) -> None:
+        meds = self.schema.medications
+        bad = pl.lit(False)
+        words = pl.lit(None, dtype=pl.String)
+        for med, bounds in meds.items():
+            is_med = pl.col("OST_MEDICATION") == med
+            if "strengths" in bounds:
+                wrong = ~pl.col("DOSE_MG").is_in([float(s) for s in bounds["strengths"]])
+                text = "one of " + ", ".join(f"{s:g}" for s in bounds["strengths"]) + " mg"
+            else:
+                wrong = (pl.col("DOSE_MG") < bounds["min"]) | (pl.col("DOSE_MG") > bounds["max"])
+                text = f"{bounds['min']:g}-{bounds['max']:g} mg"
+            hit = (is_med & wrong).fill_null(False)
+            bad = bad | hit
+            words = pl.when(hit).then(pl.lit(text)).otherwise(words)
+        already = self._error_rows("DOSE_MG")
+        hits = typed.filter(bad & pl.col("DOSE_MG").is_not_null() & ~pl.col(ROW).is_in(already)).select(ROW, "DOSE_MG", "OST_MEDICATION", words.alias("_w"), self._client_expr().alias("_c"))
+        for row, dose, med, plausible, cid in hits.iter_rows():
+            self.findings.append(_make("RET-DOSE-IMPLAUSIBLE", self._loc("DOSE_MG", row), value=_display(dose),
+                                       medication=med, plausible=plausible, client=cid))
+
+    def _cross_field(self, typed: pl.DataFrame, submission: dict[str, Any]) -> None:
+        frame = typed.with_columns(context_columns(submission))
+        client = self._client_expr().alias("_c")
+        for rule in self.schema.cross_field:
+            for column in rule.get("columns") or [rule["column"]]:
+                if column in self.absent:
+                    continue
+                cond = compile_condition(rule["when"], this=column)
+                other = _other_expr(rule["when"], column)
+                hits = frame.filter(cond).select(ROW, pl.col(column), other.alias("_o"), client)
+                for row, value, other_value, cid in hits.iter_rows():
+                    self.findings.append(Finding(
+                        rule=rule["id"], severity=Severity(rule["severity"]),
+                        message=f"{rule['message'].format(column=column, other=_display(other_value))}",
+                        location=self._loc(column, row), value=_display(value), client=cid, fix=rule.get("fix")))
+
+    # helpers
+
+    @staticmethod
+    def _client_expr() -> pl.Expr:
+        """The client id as typed, blanked when it looks like an NHS number."""
+        cid = pl.col("CLIENTID__raw")
+        return pl.when(nhs_number_mask(cid)).then(pl.lit(None, dtype=pl.String)).otherwise(cid)
+
+    def _loc(self, column: str, row: int) -> Location:
+        return Location(self.file, sheet=self.sheet_name, cell=f"{self.letters.get(column, '?')}{row}", row=row, column=column)
+
+    def _error_rows(self, column: str) -> list[int]:
+        return sorted({f.location.row for f in self.findings
+                       if f.severity is Severity.ERROR and f.location.column == column
+                       and f.location.sheet == self.sheet_name and f.location.row is not None})
+
+    def _invalid_mask(self, typed: pl.DataFrame) -> pl.DataFrame:
+        """True where a cell has an error finding: rules that need it skip the row."""
+        return typed.select([pl.col(ROW).is_in(self._error_rows(c)).alias(c) if c not in self.absent else pl.lit(True).alias(c)
+                             for c in self.schema.column_names])
+
+
+def context_columns(submission: dict[str, Any]) -> list[pl.Expr]:
+    """The return-wide values rules refer to as `$NAME`."""
+    exprs = []
+    for key in ("PERIOD_START", "PERIOD_END", "SUBMITTED_ON"):
+        exprs.append(pl.lit(submission.get(key), dtype=pl.Date).alias(context_column(key)))
+    exprs.append(pl.lit(submission.get("LA_CODE"), dtype=pl.String).alias(context_column("LA_CODE")))
+    exprs.append(pl.coalesce(pl.col("DISD"), pl.lit(submission.get("PERIOD_END"), dtype=pl.Date)).alias(context_column("AS_OF")))
+    return exprs
+
+
+def _other_expr(node: dict[str, Any], column: str) -> pl.Expr:
+    """The value a cross-field rule compares with, to show in its message."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        stack += n.get("all", []) + n.get("any", [])
+        if "ref" in n:
+            ref = n["ref"]
+            if ref == "_":
+                ref = column
+            return pl.col(context_column(ref) if ref.startswith("$") else ref)
+    return pl.lit(None)
+
+
+def _check_names(spec: Field) -> list[str]:
+    """The order pandera_schema adds checks in, to map check_number back to a rule."""
+    names = []
+    if spec.type in ("code", "yn"):
+        names.append("allowed")
+    if spec.exclusive_min is not None:
+        names.append("range")
+    if spec.min is not None or spec.max is not None:
+        names.append("range")
+    if spec.pattern:
+        names.append("pattern")
+    if spec.max_length:
+        names.append("length")
+    if spec.not_nhs_number:
+        names.append("nhs_number")
+    return names
+
+
+def _coercion_finding(rule: str, spec: Field, loc: Location, raw: str | None, hint: str | None, client: str | None) -> Finding:
+    detail = f" (it looks like an Excel serial number for {hint}; format the cell as a date)" if hint and rule == "RET-NOT-A-DATE" else ""
+    return _make(rule, loc, value=_display(raw), column=spec.name, hint=hint, example=spec.example, detail=detail, client=client)
+
+
+def _make(rule: str, location: Location, *, value: Any = None, client: str | None = None, **fields: Any) -> Finding:
+    severity, message, fix = render(rule, value=value, **fields)
+    return Finding(rule=rule, severity=severity, message=message, location=location, value=value, client=client, fix=fix)
+
+
+def _rule_words(spec: Field) -> str:
+    text = spec.rule_text()
+    if text:
+        return text.replace("`", "")
+    return {"date": "a date", "number": "a number", "integer": "a whole number"}.get(
+        spec.type, f"a value ({spec.description.rstrip('.').lower()})")
+
+
+def _allowed_words(values: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(f"`{v}`" for v in values)
+
+
+def _suggest(value: str, allowed: list[str]) -> str:
+    """` (did you mean `maintenance`?)` when one allowed value is close."""
+    lowered = {a.lower(): a for a in allowed}
+    close = difflib.get_close_matches(value.strip().lower(), list(lowered), n=1, cutoff=0.6)
+    return f" (did you mean `{lowered[close[0]]}`?)" if close else ""
+
+
+def _display(value: Any) -> Any:
+    """A value as a person typed it: Excel dates without midnight, whole numbers without .0."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str) and value.endswith(" 00:00:00") and len(value) == 19:
+        return value[:10]
+    return value
+
+
+def _looks_nhs(value: str) -> bool:
+    return is_nhs_number(value)
+
+
+def mask_id(value: Any) -> str:
+    """Show an NHS-number-like id without the number: first two and last two digits."""
+    text = str(value)
+    return text[:2] + "*" * max(len(text) - 4, 0) + text[-2:] if len(text) > 4 else "****"

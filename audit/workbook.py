@@ -1,0 +1,79 @@
+"""Read a return workbook once, as text, keeping every value's Excel cell.
+
+fastexcel (calamine, in Rust) loads each sheet from A1 with every cell as
+text, so frame row i is Excel row i + 1 and each column knows its absolute
+index, whatever empty rows or columns lead the sheet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from audit.errors import InputRefused
+from audit.safety import check_ooxml
+
+WORKBOOK_KIND = "Excel workbook (.xlsx)"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet's cells as text: `frame` row i is Excel row i + 1."""
+
+    name: str
+    frame: pl.DataFrame
+    letters: tuple[str, ...]  # Excel column letter of each frame column
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def normalise_header(text: str | None) -> str:
+    """` Dose mg ` -> `DOSE_MG`: headers match however untidily they are typed."""
+    if text is None:
+        return ""
+    return re.sub(r"[\s\-]+", "_", text.strip()).upper()
+
+
+def read_workbook(path: Path, wanted: tuple[str, ...]) -> dict[str, Sheet]:
+    """Load the wanted sheets (matched case-insensitively); absent ones are left out."""
+    check_ooxml(path, kind=WORKBOOK_KIND, required_part="xl/workbook.xml")
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+        by_name = {name.strip().lower(): name for name in reader.sheet_names}
+        sheets: dict[str, Sheet] = {}
+        for want in wanted:
+            actual = by_name.get(want.lower())
+            if actual is None:
+                continue
+            sheets[want] = _load(reader, actual)
+        return sheets
+    except InputRefused:
+        raise
+    except Exception as exc:  # fastexcel raises its own error types for bad files
+        reason = str(exc).strip().splitlines()[0][:150] if str(exc).strip() else type(exc).__name__
+        raise InputRefused(path, f"could not be read as a workbook ({reason})") from None
+
+
+def _load(reader, name: str) -> Sheet:
+    try:
+        sheet = reader.load_sheet_by_name(name, header_row=None, skip_rows=0, dtypes="string")
+    except Exception as exc:
+        if "empty" in str(exc).lower() or "no data" in str(exc).lower():
+            return Sheet(name, pl.DataFrame(), ())
+        raise
+    frame = sheet.to_polars()
+    letters = tuple(column_letter(c.absolute_index) for c in sheet.available_columns())
+    return Sheet(name, frame, letters)

@@ -1,0 +1,61 @@
+"""Hostile and broken files, made on the fly (nothing dangerous is committed)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from builders import client, write_return
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def valid(tmp: Path) -> Path:
+    return write_return(tmp / "valid.xlsx", [client(1), client(2)])
+
+
+def _rewrite(src: Path, dst: Path, change) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = change(item.filename, zin.read(item.filename))
+            if data is not None:
+                zout.writestr(item.filename, data)
+        extra = change("__extra__", b"")
+        if extra:
+            name, data = extra
+            zout.writestr(name, data)
+    return dst
+
+
+def make_all(tmp: Path) -> dict[str, Path]:
+    """name -> path of every hostile or broken kind the tool must refuse."""
+    good = valid(tmp)
+    files: dict[str, Path] = {}
+    files["empty"] = tmp / "empty.xlsx"
+    files["empty"].write_bytes(b"")
+    files["not-a-zip"] = tmp / "text.xlsx"
+    files["not-a-zip"].write_text("CLIENTID,SEX\nTS1,M\n")
+    files["truncated"] = tmp / "truncated.xlsx"
+    files["truncated"].write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    files["encrypted"] = tmp / "encrypted.xlsx"
+    files["encrypted"].write_bytes(OLE_MAGIC + b"\0" * 504 + "EncryptionInfo".encode("utf-16-le") + b"\0" * 2048)
+    files["macro"] = _rewrite(good, tmp / "macro.xlsx",
+                              lambda n, d: ("xl/vbaProject.bin", b"\0" * 64) if n == "__extra__" else d)
+    bomb = tmp / "bomb.xlsx"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item.filename, zin.read(item.filename))
+        with zout.open("xl/media/padding.xml", "w") as big:
+            chunk = b"<a/>" * (1 << 18)  # 1 MiB of very compressible XML
+            for _ in range(300):
+                big.write(chunk)
+    files["zip-bomb"] = bomb
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+              b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>')
+    files["billion-laughs"] = _rewrite(
+        good, tmp / "laughs.xlsx",
+        lambda n, d: None if n == "__extra__" else (laughs + d.split(b"?>", 1)[-1] if n == "xl/workbook.xml" else d))
+    files["no-workbook-part"] = _rewrite(good, tmp / "noworkbook.xlsx",
+                                         lambda n, d: None if n in ("xl/workbook.xml", "__extra__") else d)
+    return files

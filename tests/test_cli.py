@@ -1,0 +1,110 @@
+"""The CLI is a thin layer: its JSON equals the library's result, exit codes follow cli.md."""
+
+from __future__ import annotations
+
+import json
+
+from builders import client, write_return
+from typer.testing import CliRunner
+
+from audit import __version__
+from audit.cli import app
+from audit.findings import worst_first
+from audit.validate import validate_return
+
+runner = CliRunner()
+
+
+def test_validate_json_equals_library(tmp_path):
+    path = write_return(tmp_path / "r.xlsx", [client(1, DOSE_MG="60mg"), client(2, PHASE="Maintenance")])
+    result = runner.invoke(app, ["validate", str(path), "--format", "json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    library = validate_return(path)
+    assert data["findings"] == [f.to_dict() for f in worst_first(library.findings)]
+    assert data["inputs"] == [{"path": str(path), "sha256": library.sha256}]
+    assert data["tool"] == "ost-audit" and data["version"] == __version__ and data["command"] == "validate"
+    assert data["summary"] == {"error": 1, "warning": 0, "info": 1}
+    first = data["findings"][0]
+    assert first["rule"] == "RET-NUMBER-WITH-UNIT"
+    assert first["location"] == {"file": str(path), "sheet": "OST", "cell": "J2", "row": 2, "column": "DOSE_MG"}
+    assert first["value"] == "60mg" and first["client"] == "TS000001" and first["citation"] is None
+
+
+def test_exit_codes_follow_fail_on(tmp_path):
+    clean = write_return(tmp_path / "clean.xlsx", [client(1)])
+    warn = write_return(tmp_path / "warn.xlsx", [client(1, LA="E08000012")])
+    assert runner.invoke(app, ["validate", str(clean)]).exit_code == 0
+    assert runner.invoke(app, ["validate", str(warn)]).exit_code == 0
+    assert runner.invoke(app, ["validate", str(warn), "--fail-on", "warning"]).exit_code == 1
+    bad = write_return(tmp_path / "bad.xlsx", [client(1, AGE=5)])
+    assert runner.invoke(app, ["validate", str(bad), "--fail-on", "never"]).exit_code == 0
+
+
+def test_missing_file_is_exit_2_with_one_sentence(tmp_path):
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope.xlsx")])
+    assert result.exit_code == 2
+    assert "no such file" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_arguments_exit_2():
+    assert runner.invoke(app, ["validate", "x.xlsx", "--fail-on", "sometimes"]).exit_code == 2
+
+
+def test_text_output_names_cells_and_summary(tmp_path):
+    path = write_return(tmp_path / "r.xlsx", [client(1), client(2, SEX="Male")])
+    result = runner.invoke(app, ["validate", str(path)])
+    assert "OST!B3" in result.stdout
+    assert "1 error(s), 0 warning(s)" in result.stdout
+
+
+def test_output_file_and_refusal_to_overwrite_input(tmp_path):
+    path = write_return(tmp_path / "r.xlsx", [client(1)])
+    before = path.read_bytes()
+    out = tmp_path / "out.json"
+    assert runner.invoke(app, ["validate", str(path), "--format", "json", "--output", str(out)]).exit_code == 0
+    assert json.loads(out.read_text())["summary"]["error"] == 0
+    refused = runner.invoke(app, ["validate", str(path), "--output", str(path)])
+    assert refused.exit_code == 2 and path.read_bytes() == before
+
+
+def test_template_round_trips(tmp_path):
+    """A template filled in with valid data validates clean."""
+    from openpyxl import load_workbook
+
+    out = tmp_path / "blank.xlsx"
+    assert runner.invoke(app, ["template", str(out)]).exit_code == 0
+    wb = load_workbook(out)
+    assert {"Submission", "OST", "Notes"} <= set(wb.sheetnames)
+    ost = wb["OST"]
+    headers = [c.value for c in ost[1]]
+    assert ost.freeze_panes == "A2"
+    assert all(ost.cell(1, j + 1).comment is not None for j in range(len(headers)))
+    dropdowns = {headers[ost[str(dv.sqref).split(":")[0]].column - 1]
+                 for dv in ost.data_validations.dataValidation if dv.type == "list"}
+    assert dropdowns == {"SEX", "DRUG1", "INJSTAT", "OST_MEDICATION", "PHASE", "SUPERVISED", "NALOXONE", "HEPCSTAT", "DISRSN"}
+    from builders import SUBMISSION
+    sub = wb["Submission"]
+    for row in sub.iter_rows(min_row=2):
+        row[1].value = SUBMISSION[row[0].value]
+    for i in range(1, 4):
+        values = client(i)
+        for j, h in enumerate(headers, start=1):
+            ost.cell(row=i + 1, column=j, value=values[h])
+    filled = tmp_path / "filled.xlsx"
+    wb.save(filled)
+    result = validate_return(filled)
+    assert [f for f in result.findings if f.severity.value != "info"] == []
+    assert result.clients.height == 3
+
+
+def test_sample_writes_synthetic_areas(tmp_path):
+    assert runner.invoke(app, ["sample", str(tmp_path)]).exit_code == 0
+    returns = sorted(tmp_path.glob("*/*.xlsx"))
+    assert len(returns) == 5
+    for path in returns:
+        result = validate_return(path)
+        assert result.synthetic
+        assert 100 <= result.clients.height <= 500
+        assert result.submission["LA_CODE"].startswith("E069999")

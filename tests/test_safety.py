@@ -1,0 +1,57 @@
+"""Hostile and broken returns are refused with exit 2, one sentence, input untouched."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from builders import client, write_return
+from hostile import make_all
+from typer.testing import CliRunner
+
+from audit.cli import app
+from audit.errors import InputRefused
+from audit.validate import validate_return
+
+runner = CliRunner()
+
+REASONS = {
+    "empty": "is empty",
+    "not-a-zip": "not a zip",
+    "truncated": "corrupt or truncated",
+    "encrypted": "password-protected",
+    "macro": "macros",
+    "zip-bomb": "zip bomb",
+    "billion-laughs": "entit",
+    "no-workbook-part": "no xl/workbook.xml",
+}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    return make_all(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.mark.parametrize("kind", sorted(REASONS))
+@pytest.mark.parametrize("command", ["validate"])
+def test_refused_with_one_sentence(hostile, kind, command):
+    path = hostile[kind]
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    result = runner.invoke(app, [command, str(path)])
+    assert result.exit_code == 2, result.stdout
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1 and "Traceback" not in message
+    assert str(path) in message and REASONS[kind] in message
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+@pytest.mark.parametrize("kind", sorted(REASONS))
+def test_library_raises_input_refused(hostile, kind):
+    with pytest.raises(InputRefused):
+        validate_return(hostile[kind])
+
+
+def test_formula_text_is_read_as_text(tmp_path):
+    path = write_return(tmp_path / "r.xlsx", [client(1, DOSE_NOTE="=HYPERLINK(\"http://x\",\"click\")")])
+    result = validate_return(path)
+    assert result.clients["DOSE_NOTE"].to_list() == ['=HYPERLINK("http://x","click")']
