@@ -113,15 +113,14 @@ def _submission(sheet: Sheet | None, schema: ReturnSchema, file: str, findings: 
             first = False
     typed: dict[str, Any] = {}
     for key, spec in keys.items():
-        if key not in found:
-            if spec.required:
-                findings.append(_make("RET-MISSING-KEY", Location(file, sheet=name, column=key), sheet=name,
-                                      column=key, expected=_rule_words(spec)))
-            continue
-        raw, cell = found[key]
-        row = int("".join(ch for ch in cell if ch.isdigit()))
-        loc = Location(file, sheet=name, cell=cell, row=row, column=key)
-        typed[key] = _submission_value(spec, raw, loc, findings)
+        if key not in found and spec.required:
+            findings.append(_make("RET-MISSING-KEY", Location(file, sheet=name, column=key), sheet=name,
+                                  column=key, expected=_rule_words(spec)))
+    coerced = _coerce_values({k: found[k][0] for k in found}, keys)
+    for key, (text, value, error, hint) in coerced.items():
+        cell = found[key][1]
+        loc = Location(file, sheet=name, cell=cell, row=int("".join(ch for ch in cell if ch.isdigit())), column=key)
+        typed[key] = _submission_value(keys[key], text, value, error, hint, loc, findings)
     _period_rules(typed, found, file, name, findings)
     return typed
 
@@ -135,20 +134,35 @@ def _next_letter(letter: str) -> str:
     return column_letter(index)
 
 
-def _submission_value(spec: Field, raw: str | None, loc: Location, findings: list[Finding]) -> Any:
-    """Coerce one Submission value with the same column machinery as the OST sheet."""
-    frame = pl.DataFrame({"raw": [raw]}, schema={"raw": pl.String})
-    text = clean(pl.col("raw"))
-    c = coerce(text, spec.type, spec.allowed_values)
-    row = frame.select(text=text, value=c.value, error=c.error, hint=c.hint).row(0, named=True)
-    if row["text"] is None:
+def _coerce_values(raw: dict[str, str | None], keys: dict[str, Field]) -> dict[str, tuple[Any, Any, Any, Any]]:
+    """Coerce the Submission values in one query, with the OST sheet's column machinery."""
+    if not raw:
+        return {}
+    frame = pl.DataFrame({k: [v] for k, v in raw.items()}, schema={k: pl.String for k in raw})
+    exprs = []
+    for key in raw:
+        text = clean(pl.col(key))
+        c = coerce(text, keys[key].type, keys[key].allowed_values)
+        exprs.append(pl.struct(text=text, value=c.value.cast(pl.String), error=c.error, hint=c.hint).alias(key))
+    row = frame.select(exprs).row(0, named=True)
+    out = {}
+    for key, parts in row.items():
+        value = parts["value"]
+        if value is not None and keys[key].type == "date":
+            value = dt.date.fromisoformat(value)
+        out[key] = (parts["text"], value, parts["error"], parts["hint"])
+    return out
+
+
+def _submission_value(spec: Field, text: str | None, value: Any, error: str | None, hint: str | None,
+                      loc: Location, findings: list[Finding]) -> Any:
+    if text is None:
         if spec.required:
             findings.append(_make("RET-REQUIRED", loc, column=spec.name, expected=_rule_words(spec)))
         return None
-    if row["error"]:
-        findings.append(_coercion_finding(row["error"], spec, loc, row["text"], row["hint"], None))
+    if error:
+        findings.append(_coercion_finding(error, spec, loc, text, hint, None))
         return None
-    value = row["value"]
     if spec.allowed and value not in spec.allowed:
         findings.append(_make("RET-CODE-NOT-ALLOWED", loc, value=value, column=spec.name,
                               allowed=_allowed_words(spec.allowed), suggestion=_suggest(value, list(spec.allowed))))
@@ -258,20 +272,18 @@ class _OstSheet:
         return typed
 
     def _coercion_findings(self, typed: pl.DataFrame) -> None:
-        client = self._client_expr()
-        for spec in self.schema.columns:
-            name = spec.name
-            errors = typed.filter(pl.col(f"{name}__err").is_not_null()).select(
-                ROW, pl.col(f"{name}__err"), pl.col(f"{name}__raw"), pl.col(f"{name}__hint"), client.alias("_client"))
-            for row, rule, raw, hint, cid in errors.iter_rows():
-                self.findings.append(_coercion_finding(rule, spec, self._loc(name, row), raw, hint, cid))
-            notes = typed.filter(pl.col(f"{name}__note").is_not_null()).select(
-                ROW, pl.col(f"{name}__note"), pl.col(f"{name}__raw"), pl.col(name).cast(pl.String))
-            for rule in notes[f"{name}__note"].unique(maintain_order=True).to_list():
-                subset = notes.filter(pl.col(f"{name}__note") == rule)
-                row, _, raw, canonical = subset.row(0)
-                self.findings.append(_make(rule, self._loc(name, row), value=raw, column=name, count=subset.height,
-                                           cell=f"{self.letters.get(name, '?')}{row}", canonical=canonical))
+        specs = {f.name: f for f in self.schema.columns}
+        errors = hits_long(typed, {n: pl.struct(hit=pl.col(f"{n}__err"), raw=pl.col(f"{n}__raw"), hint=pl.col(f"{n}__hint"))
+                                   for n in specs}, [ROW, self._client_expr().alias("_c")])
+        for row, cid, name, rule, raw, hint in errors.iter_rows():
+            self.findings.append(_coercion_finding(rule, specs[name], self._loc(name, row), raw, hint, cid))
+        notes = hits_long(typed, {n: pl.struct(hit=pl.col(f"{n}__note"), raw=pl.col(f"{n}__raw"), canonical=pl.col(n).cast(pl.String))
+                                  for n in specs}, [ROW])
+        summary = notes.group_by("_key", "hit", maintain_order=True).agg(pl.col(ROW).first(), pl.col("raw").first(),
+                                                                         pl.col("canonical").first(), pl.len().alias("n"))
+        for name, rule, row, raw, canonical, count in summary.iter_rows():
+            self.findings.append(_make(rule, self._loc(name, row), value=raw, column=name, count=count,
+                                       cell=f"{self.letters.get(name, '?')}{row}", canonical=canonical))
 
     # schema checks
 
@@ -348,19 +360,22 @@ class _OstSheet:
 
     def _cross_field(self, typed: pl.DataFrame, submission: dict[str, Any]) -> None:
         frame = typed.with_columns(context_columns(submission))
-        client = self._client_expr().alias("_c")
+        rules, structs = {}, {}
         for rule in self.schema.cross_field:
             for column in rule.get("columns") or [rule["column"]]:
                 if column in self.absent:
                     continue
-                cond = compile_condition(rule["when"], this=column)
-                other = _other_expr(rule["when"], column)
-                hits = frame.filter(cond).select(ROW, pl.col(column), other.alias("_o"), client)
-                for row, value, other_value, cid in hits.iter_rows():
-                    self.findings.append(Finding(
-                        rule=rule["id"], severity=Severity(rule["severity"]),
-                        message=f"{rule['message'].format(column=column, other=_display(other_value))}",
-                        location=self._loc(column, row), value=_display(value), client=cid, fix=rule.get("fix")))
+                key = f"{rule['id']}|{column}"
+                rules[key] = (rule, column)
+                structs[key] = pl.struct(hit=pl.when(compile_condition(rule["when"], this=column)).then(pl.lit(True)),
+                                         value=pl.col(column).cast(pl.String),
+                                         other=_other_expr(rule["when"], column).cast(pl.String))
+        for row, cid, key, _, value, other in hits_long(frame, structs, [ROW, self._client_expr().alias("_c")]).iter_rows():
+            rule, column = rules[key]
+            self.findings.append(Finding(
+                rule=rule["id"], severity=Severity(rule["severity"]),
+                message=rule["message"].format(column=column, other=_display(other)),
+                location=self._loc(column, row), value=_display(value), client=cid, fix=rule.get("fix")))
 
     # helpers
 
@@ -382,6 +397,22 @@ class _OstSheet:
         """True where a cell has an error finding: rules that need it skip the row."""
         return typed.select([pl.col(ROW).is_in(self._error_rows(c)).alias(c) if c not in self.absent else pl.lit(True).alias(c)
                              for c in self.schema.column_names])
+
+
+def hits_long(frame: pl.DataFrame, structs: dict[str, pl.Expr], keep: list[pl.Expr]) -> pl.DataFrame:
+    """Evaluate many per-column checks in one query; one row per hit.
+
+    Each struct has a `hit` field (null or false when the cell is fine). The
+    result has the `keep` columns, `_key` (the struct's name) and the struct's
+    fields, so callers turn only the hits into findings.
+    """
+    if not structs:
+        return pl.DataFrame()
+    wide = frame.lazy().select([*keep, *[e.alias(k) for k, e in structs.items()]])
+    index = wide.collect_schema().names()[: len(keep)]
+    long = wide.unpivot(index=index, on=list(structs), variable_name="_key", value_name="_v")
+    hit = pl.col("_v").struct.field("hit")
+    return long.filter(hit.is_not_null() & (hit.cast(pl.String) != "false")).unnest("_v").collect()
 
 
 def context_columns(submission: dict[str, Any]) -> list[pl.Expr]:
