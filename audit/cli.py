@@ -138,6 +138,63 @@ def validate(
 
 
 @app.command()
+def doses(
+    files: Annotated[list[Path], typer.Argument(help="return workbooks (.xlsx)")],
+    guideline: GuidelineOpt = "uk-2017",
+    format: FormatOpt = Format.text,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Audit prescribing against a guideline rule set (validates first)."""
+    with guarded(debug):
+        from audit.doses import audit_doses_many
+        from audit.output import envelope, summary_line, text_doses, to_json
+
+        tick, done = progress_callback(len(files), format is Format.text and not quiet)
+        try:
+            audits = audit_doses_many(files, guideline, on_file=tick)
+        finally:
+            done()
+        findings = [f for a in audits for f in a.all_findings]
+        if format is Format.json:
+            text = to_json(envelope(
+                "doses", [{"path": a.validated.path, "sha256": a.validated.sha256} for a in audits], findings,
+                guideline=guideline,
+                indicators=[dict(i.to_dict(), file=a.validated.path) for a in audits for i in a.indicators],
+                not_judged=[dict(n.to_dict(), file=a.validated.path) for a in audits for n in a.not_judged]))
+        else:
+            def render(console) -> None:
+                text_doses(console, audits, quiet=quiet)
+                console.print(summary_line(findings, f"\n{len(audits)} return(s) audited against {guideline}"))
+            text = render_text(render, output)
+        emit(text, output, files)
+    raise typer.Exit(exit_code(findings, fail_on))
+
+
+@app.command()
+def rules(
+    guideline: GuidelineOpt = "uk-2017",
+    format: FormatOpt = Format.text,
+    output: OutputOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """List the rules of a guideline set: thresholds, severity, citation, confidence."""
+    with guarded(debug):
+        from audit.guidelines import load_guideline
+        from audit.output import rules_data, text_rules, to_json
+
+        rule_set = load_guideline(guideline)
+        if format is Format.json:
+            text = to_json({"tool": "ost-audit", "command": "rules", "guideline": rule_set.id, "title": rule_set.title,
+                            "rules": rules_data(rule_set)})
+        else:
+            text = render_text(lambda console: text_rules(console, rule_set), output)
+        emit(text, output, [])
+
+
+@app.command()
 def template(
     out: Annotated[Path, typer.Argument(help="where to write the blank return (.xlsx)")],
     debug: DebugOpt = False,

@@ -113,6 +113,21 @@ def fields_used(node: dict[str, Any], this: str | None = None) -> set[str]:
     return out
 
 
+def contexts_used(node: dict[str, Any]) -> set[str]:
+    """Return-wide values a condition reads (`$PERIOD_END`, ...)."""
+    out: set[str] = set()
+    for key in ("all", "any"):
+        for child in node.get(key, ()):
+            out |= contexts_used(child)
+    if "not" in node:
+        out |= contexts_used(node["not"])
+    for key in ("field", "minus", "ref"):
+        name = node.get(key)
+        if isinstance(name, str) and name.startswith("$"):
+            out.add(name)
+    return out
+
+
 def describe(node: dict[str, Any]) -> str:
     """The condition in words, for `ost-audit rules` and reports."""
     if "all" in node:

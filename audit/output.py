@@ -93,3 +93,84 @@ def guard_output(path: Path, inputs: Iterable[Path]) -> None:
         source = Path(source).resolve()
         if target == source:
             raise InputRefused(path, "is one of the inputs; choose another output path so the input is never overwritten")
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def text_doses(console, audits, quiet: bool = False) -> None:
+    """For a clinical lead: by medication, indicators, then findings by rule, worst first."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    for audit in audits:
+        v = audit.validated
+        sub = v.submission
+        console.print(f"\n[bold underline]{escape(v.path)}[/bold underline]  "
+                      f"{escape(str(sub.get('LA_NAME', '?')))} / {escape(str(sub.get('PROVIDER_NAME', '?')))}, "
+                      f"{sub.get('PERIOD_START', '?')} to {sub.get('PERIOD_END', '?')}, guideline {audit.guideline.id}")
+        meds = Table(title="By medication", title_justify="left")
+        for col in ("medication", "clients", "median mg", "maintenance", "in optimal band"):
+            meds.add_column(col, justify="left" if col == "medication" else "right")
+        for row in audit.by_medication():
+            band = row["optimal_band"]
+            share = (f"{row['in_band']}/{row['maintenance']} ({band[0]:g}-{band[1]:g} mg)"
+                     if band and row["in_band"] is not None else "-")
+            meds.add_row(row["medication"], str(row["clients"]), f"{row['median_dose']:g}", str(row["maintenance"]), share)
+        console.print(meds)
+        table = Table(title="Indicators (95% Wilson interval)", title_justify="left")
+        for col in ("indicator", "numerator", "denominator", "value", "95% CI"):
+            table.add_column(col, justify="left" if col == "indicator" else "right")
+        for ind in audit.indicators:
+            ci = "-" if ind.ci_low is None else f"{percent(ind.ci_low)} to {percent(ind.ci_high)}"
+            table.add_row(ind.label, str(ind.numerator), str(ind.denominator), percent(ind.value), ci)
+        console.print(table)
+        if audit.not_judged:
+            console.print("[bold]Not judged[/bold] (a field the rule needs failed validation):")
+            for nj in audit.not_judged:
+                why = ", ".join(f"{k} {n}" for k, n in nj.reasons.items())
+                console.print(f"  {nj.rule}: {nj.count} client(s) ({escape(why)})")
+        if quiet:
+            continue
+        by_rule: dict[str, list[Finding]] = defaultdict(list)
+        for f in worst_first(audit.findings):
+            by_rule[f.rule].append(f)
+        for rule_id, items in sorted(by_rule.items(), key=lambda kv: (kv[1][0].severity.rank, -len(kv[1]), kv[0])):
+            rule = audit.guideline.rule(rule_id)
+            console.print(f"\n  [bold]{rule_id}[/bold] {escape(rule.title)}: {len(items)} client(s)")
+            console.print(f"    [dim]{escape(rule.citation)}[/dim]")
+            for f in items:
+                style = SEVERITY_STYLE[f.severity.value]
+                console.print(f"    [{style}]{f.severity.value:<7}[/{style}] {f.location.label():<10} {escape(str(f.client))}: {escape(f.message)}")
+        if audit.validated.findings:
+            counts = summarise(audit.validated.findings)
+            console.print(f"\n  validation: {counts['error']} error(s), {counts['warning']} warning(s) (run `ost-audit validate` for details)")
+
+
+def text_rules(console, guideline) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"{guideline.id}: {guideline.title}", title_justify="left", show_lines=True)
+    for col in ("rule", "applies when", "severity", "note lowers", "citation", "confidence"):
+        table.add_column(col)
+    for rule in guideline.rules:
+        severity = rule.severity + "".join(f"; {e.severity} when {describe_condition(e.when)}" for e in rule.escalate)
+        table.add_row(rule.id, escape(rule.condition_text()), escape(severity), "yes" if rule.lowered_by_note else "no",
+                      escape(rule.citation), rule.confidence)
+    console.print(table)
+
+
+def rules_data(guideline) -> list[dict[str, Any]]:
+    return [{"id": r.id, "title": r.title, "medications": list(r.medications), "condition": r.condition_text(),
+             "severity": r.severity, "escalate": [{"severity": e.severity, "when": describe_condition(e.when), "because": e.because}
+                                                  for e in r.escalate],
+             "lowered_by_note": r.lowered_by_note, "location": r.location, "citation": r.citation,
+             "source": r.source.key, "confidence": r.confidence} for r in guideline.rules]
+
+
+def describe_condition(node) -> str:
+    from audit.conditions import describe
+
+    return describe(node)
