@@ -195,6 +195,41 @@ def rules(
 
 
 @app.command()
+def contracts(
+    paths: Annotated[list[Path], typer.Argument(help="contracts (.docx, .pdf, .txt, .md) or folders of them")],
+    format: FormatOpt = Format.text,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Scan contracts for payment on successful completion and time limits on treatment."""
+    with guarded(debug):
+        from audit.contracts.scan import contract_files, scan_contracts
+        from audit.output import envelope, text_contracts, to_json
+
+        files = contract_files(paths)
+        tick, done = progress_callback(len(files), format is Format.text and not quiet)
+        try:
+            scans = scan_contracts(files, on_file=tick)
+        finally:
+            done()
+        findings = [f for s in scans for f in s.findings]
+        if format is Format.json:
+            text = to_json(envelope("contracts", [{"path": s.file, "sha256": s.sha256} for s in scans], findings,
+                                    contracts=[s.to_dict() for s in scans]))
+        else:
+            def render(console) -> None:
+                text_contracts(console, scans, quiet=quiet)
+                pays = sum(s.verdicts["pays_for_completion"] == "yes" for s in scans)
+                limits = sum(s.verdicts["time_limits"] == "yes" for s in scans)
+                console.print(f"\n{len(scans)} contract(s) scanned: {pays} pay for completion, {limits} time-limit treatment")
+            text = render_text(render, output)
+        emit(text, output, files)
+    raise typer.Exit(exit_code(findings, fail_on))
+
+
+@app.command()
 def template(
     out: Annotated[Path, typer.Argument(help="where to write the blank return (.xlsx)")],
     debug: DebugOpt = False,

@@ -215,6 +215,9 @@ def write_samples(outdir: str | Path) -> list[Path]:
         if area.faulty:
             add_faults(rows)
         written.append(write_return(outdir / area.slug / f"{area.slug}-2023-24-q4-ost-return.xlsx", area, rows))
+    from audit.sample_contracts import write_sample_contracts
+
+    written += write_sample_contracts(outdir)
     readme = outdir / "README.md"
     readme.write_text(SAMPLE_README, encoding="utf-8")
     written.append(readme)
@@ -225,7 +228,11 @@ SAMPLE_README = """# Sample areas (SYNTHETIC)
 
 Everything here is made up by `ost-audit sample`: fictional areas (codes
 E0699999x), fictional providers and fictional clients. No real person is in
-these files. One folder per area, each with a quarterly OST return; the
-Westhaven return carries the mistakes providers really make, for trying
-`ost-audit validate`.
+these files. One folder per area, each with a quarterly OST return and its
+service specification (as .docx and .pdf). The Westhaven return carries the
+mistakes providers really make, for trying `ost-audit validate`. The
+contracts differ in what the scan finds: Northmere pays for completions in
+its payment schedule, Eastbrook time-limits prescribing, Southfold says
+explicitly that neither happens, Kingsmoor gives no evidence either way, and
+Westhaven ties money to drug-free exits but does not time-limit OST.
 """
