@@ -243,33 +243,38 @@ def pdf_passages(page_lines: list[list[str]], file: str) -> ContractText:
     heading: str | None = None
     for page_no, lines in enumerate(page_lines, start=1):
         kept = [ln.rstrip() for ln in lines if ln.strip() and _edge_key(ln) not in repeated]
-        width = max((len(ln) for ln in kept), default=80)
-        block: list[str] = []
-
-        def flush() -> None:
-            nonlocal block
-            if block:
-                text = normalise_space(_join_lines(block))
-                out.append(Passage(text, file, page=page_no, clause=clause_number(text), heading=heading,
-                                   kind="item" if BULLET_RE.match(block[0]) else "paragraph"))
-            block = []
-
-        for line in kept:
-            stripped = line.strip()
-            if TABLE_ROW_RE.search(stripped):
-                flush()
-                out.append(Passage(normalise_space(TABLE_ROW_RE.sub(" | ", stripped)), file, page=page_no, heading=heading, kind="row"))
-                continue
-            if looks_like_heading(stripped):
-                flush()
-                heading = stripped
-                out.append(Passage(stripped, file, page=page_no, heading=heading, kind="heading"))
-                continue
-            if BULLET_RE.match(stripped) or (block and _ends_paragraph(block[-1], width)):
-                flush()
-            block.append(stripped)
-        flush()
+        heading = _reflow_page(kept, page_no, file, heading, out)
     return ContractText(file, out, pages, headers_footers=sorted(repeated))
+
+
+def _reflow_page(lines: list[str], page: int, file: str, heading: str | None, out: list[Passage]) -> str | None:
+    """Append one page's passages to `out`; return the heading in force at the end of the page."""
+    width = max((len(ln) for ln in lines), default=80)
+    block: list[str] = []
+
+    def flush() -> None:
+        if block:
+            text = normalise_space(_join_lines(block))
+            out.append(Passage(text, file, page=page, clause=clause_number(text), heading=heading,
+                               kind="item" if BULLET_RE.match(block[0]) else "paragraph"))
+            block.clear()
+
+    for line in lines:
+        stripped = line.strip()
+        if TABLE_ROW_RE.search(stripped):
+            flush()
+            out.append(Passage(normalise_space(TABLE_ROW_RE.sub(" | ", stripped)), file, page=page, heading=heading, kind="row"))
+            continue
+        if looks_like_heading(stripped):
+            flush()
+            heading = stripped
+            out.append(Passage(stripped, file, page=page, heading=heading, kind="heading"))
+            continue
+        if BULLET_RE.match(stripped) or (block and _ends_paragraph(block[-1], width)):
+            flush()
+        block.append(stripped)
+    flush()
+    return heading
 
 
 def _edge_key(line: str) -> str:
