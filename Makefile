@@ -16,8 +16,16 @@ $(BIN)/ost-audit: pyproject.toml
 
 demo: $(BIN)/ost-audit
 	@mkdir -p $(OUT)
-	-$(BIN)/ost-audit validate sample_returns/*/*.xlsx --output $(OUT)/validate.txt
-	@echo "Validation of every sample return: $(OUT)/validate.txt"
+	$(BIN)/ost-audit validate sample_returns/*/*.xlsx --fail-on never --output $(OUT)/validate.txt
+	$(BIN)/ost-audit doses sample_returns/*/*.xlsx --fail-on never --output $(OUT)/doses.txt
+	$(BIN)/ost-audit contracts sample_returns --fail-on never --output $(OUT)/contracts.txt
+	$(BIN)/ost-audit report sample_returns/westhaven --output $(OUT)/westhaven-report.html
+	@echo
+	@echo "Outputs (all from SYNTHETIC sample data):"
+	@echo "  $(OUT)/validate.txt            every fault in every sample return, by cell"
+	@echo "  $(OUT)/doses.txt               prescribing against the 2017 UK guideline"
+	@echo "  $(OUT)/contracts.txt           payment for completion and time limits in the contracts"
+	@echo "  $(OUT)/westhaven-report.html   the full audit of the richest sample area (open in a browser)"
 
 test: $(BIN)/ost-audit
 	$(BIN)/python -m pytest

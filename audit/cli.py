@@ -230,6 +230,30 @@ def contracts(
 
 
 @app.command()
+def report(
+    paths: Annotated[list[Path], typer.Argument(help="one area's folder, or its return(s) and contract(s)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")] = Path("report.html"),
+    guideline: GuidelineOpt = "uk-2017",
+    fail_on: FailOnOpt = FailOn.never,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """One area's full audit (validation, doses, contracts) as one self-contained HTML page."""
+    with guarded(debug):
+        from audit.area import area_files, audit_area
+        from audit.output import guard_output
+        from audit.report import write_report
+
+        returns, contracts = area_files(paths)
+        guard_output(output, [*returns, *contracts])
+        area = audit_area(paths, guideline)
+        write_report(area, output)
+        if not quiet:
+            _stderr(f"wrote {output}")
+    raise typer.Exit(exit_code(area.findings, fail_on))
+
+
+@app.command()
 def template(
     out: Annotated[Path, typer.Argument(help="where to write the blank return (.xlsx)")],
     debug: DebugOpt = False,

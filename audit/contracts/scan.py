@@ -32,6 +32,7 @@ class ContractScan:
     status: str
     pages: int | None
     findings: list[Finding] = field(default_factory=list)
+    synthetic: bool = False  # sample contracts say SYNTHETIC; reports show a banner
 
     @property
     def verdicts(self) -> dict[str, str]:
@@ -73,7 +74,8 @@ def contract_files(paths: Iterable[str | Path]) -> list[Path]:
 def scan_contract(path: str | Path) -> ContractScan:
     path = Path(path)
     text = extract(path)
-    scan = ContractScan(str(path), file_sha256(path), text.status, text.pages)
+    scan = ContractScan(str(path), file_sha256(path), text.status, text.pages,
+                        synthetic=any("SYNTHETIC" in p.text for p in text.passages[:5]))
     if text.status == "no-text-layer":
         scan.findings.append(Finding(
             "CON-NO-TEXT-LAYER", Severity.WARNING,

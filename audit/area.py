@@ -1,0 +1,142 @@
+"""One area's full audit: its return(s) judged against a guideline, its contract(s) scanned.
+
+The report and the area comparison both start here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audit import __version__
+from audit.contracts.scan import ContractScan, contract_files, scan_contract
+from audit.doses import DoseAudit, IndicatorResult, audit_doses
+from audit.errors import InputRefused
+from audit.findings import Finding
+from audit.guidelines import Guideline, load_guideline
+from audit.stats import wilson
+
+RETURN_SUFFIXES = (".xlsx",)
+
+
+@dataclass
+class AreaAudit:
+    paths: list[str]
+    guideline: Guideline
+    returns: list[DoseAudit] = field(default_factory=list)
+    contracts: list[ContractScan] = field(default_factory=list)
+    refused: list[InputRefused] = field(default_factory=list)
+    ran_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    version: str = __version__
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.returns for f in r.all_findings] + [f for c in self.contracts for f in c.findings]
+
+    @property
+    def submission(self) -> dict[str, Any]:
+        return self.returns[0].validated.submission if self.returns else {}
+
+    @property
+    def code(self) -> str | None:
+        return self.submission.get("LA_CODE")
+
+    @property
+    def name(self) -> str:
+        return str(self.submission.get("LA_NAME") or self.code or Path(self.paths[0]).name)
+
+    @property
+    def clients(self) -> int:
+        return sum(r.validated.clients.height for r in self.returns)
+
+    @property
+    def synthetic(self) -> bool:
+        return any(r.validated.synthetic for r in self.returns) or any(c.synthetic for c in self.contracts)
+
+    @property
+    def validation_errors(self) -> int:
+        return sum(f.severity.value == "error" for r in self.returns for f in r.validated.findings)
+
+    @property
+    def indicators(self) -> list[IndicatorResult]:
+        """Pooled over the area's returns: numerators and denominators add up."""
+        if not self.returns:
+            return []
+        if len(self.returns) == 1:
+            return self.returns[0].indicators
+        pooled = []
+        for i, first in enumerate(self.returns[0].indicators):
+            n = sum(r.indicators[i].numerator for r in self.returns)
+            d = sum(r.indicators[i].denominator for r in self.returns)
+            lo, hi = wilson(n, d) if d else (None, None)
+            pooled.append(IndicatorResult(first.id, first.label, n, d, n / d if d else None, lo, hi, first.better,
+                                          first.headline, sum(r.indicators[i].not_judged for r in self.returns)))
+        return pooled
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        """Across the area's contracts: any `yes` wins, then any `no`, else no evidence."""
+        out = {}
+        for key in ("pays_for_completion", "time_limits"):
+            values = [c.verdicts[key] for c in self.contracts]
+            out[key] = ("yes" if "yes" in values else "no" if "no" in values else
+                        "no-evidence" if values and "no-evidence" in values else values[0] if values else "no-contract")
+        return out
+
+    @property
+    def missing(self) -> list[str]:
+        """What the folder lacks, said plainly for the report's empty states."""
+        out = []
+        if not self.returns:
+            out.append("return")
+        if not self.contracts:
+            out.append("contract")
+        return out
+
+    def inputs(self) -> list[dict[str, str]]:
+        return ([{"path": r.validated.path, "sha256": r.validated.sha256} for r in self.returns]
+                + [{"path": c.file, "sha256": c.sha256} for c in self.contracts])
+
+
+def area_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
+    """Returns (.xlsx) and contracts among the given files and folders."""
+    returns, contracts = [], []
+    for p in map(Path, paths):
+        if not p.exists():
+            raise InputRefused(p, "no such file or folder")
+        if p.is_dir():
+            returns += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in RETURN_SUFFIXES
+                              and not f.name.startswith((".", "~$")))
+            contracts += contract_files([p])
+        elif p.suffix.lower() in RETURN_SUFFIXES:
+            returns.append(p)
+        else:
+            contracts.append(p)
+    return returns, contracts
+
+
+def audit_area(paths: Iterable[str | Path], guideline: str = "uk-2017", strict: bool = True) -> AreaAudit:
+    """Audit everything in an area's folder(s). With `strict`, an unusable file stops the audit
+    (exit 2 for the CLI); without, it is recorded and the rest is still audited (for compare)."""
+    paths = list(paths)
+    rules = load_guideline(guideline)
+    area = AreaAudit([str(p) for p in paths], rules)
+    returns, contracts = area_files(paths)
+    for path in returns:
+        try:
+            area.returns.append(audit_doses(path, rules))
+        except InputRefused as exc:
+            if strict:
+                raise
+            area.refused.append(exc)
+    for path in contracts:
+        try:
+            area.contracts.append(scan_contract(path))
+        except InputRefused as exc:
+            if strict:
+                raise
+            area.refused.append(exc)
+    return area

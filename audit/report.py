@@ -1,0 +1,98 @@
+"""The area audit as one self-contained HTML page (Jinja2, autoescaped, no network)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from audit.area import AreaAudit
+from audit.findings import Finding, summarise, worst_first
+from audit.resources import data_dir
+from audit.xlsx_write import write_atomic
+
+VERDICT_WORDS = {
+    "pays_for_completion": {"yes": "Pays for successful completion", "no": "Does not pay for completion (stated)",
+                            "no-evidence": "No evidence either way on payment for completion",
+                            "no-text-layer": "Contract has no text layer (scanned image)", "no-contract": "No contract supplied"},
+    "time_limits": {"yes": "Time-limits treatment", "no": "States treatment is not time-limited",
+                    "no-evidence": "No evidence either way on time limits",
+                    "no-text-layer": "Contract has no text layer (scanned image)", "no-contract": "No contract supplied"},
+}
+VERDICT_CLASS = {"yes": "bad", "no": "good", "no-evidence": "neutral", "no-text-layer": "neutral", "no-contract": "neutral"}
+
+
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(data_dir("templates"))), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["pct"] = lambda v: "-" if v is None else f"{100 * v:.1f}%"
+    env.filters["num"] = lambda v: "-" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+    return env
+
+
+def segments(text: str, marks: list[list[int]]) -> list[tuple[str, bool]]:
+    """A quote cut into (text, is_trigger) pieces, so the template marks triggers without |safe."""
+    out, last = [], 0
+    for a, b in marks:
+        if a > last:
+            out.append((text[last:a], False))
+        out.append((text[a:b], True))
+        last = b
+    if last < len(text):
+        out.append((text[last:], False))
+    return out
+
+
+def report_context(area: AreaAudit) -> dict[str, Any]:
+    """Everything the template shows, computed here so the template stays plain."""
+    from audit.charts import dose_histogram
+
+    validation = [f for r in area.returns for f in r.validated.findings]
+    dose_findings = [f for r in area.returns for f in r.findings]
+    by_rule: dict[str, list[Finding]] = defaultdict(list)
+    for f in worst_first(dose_findings):
+        by_rule[f.rule].append(f)
+    rule_groups = [{"rule": area.guideline.rule(rule_id), "findings": items,
+                    "counts": summarise(items)} for rule_id, items in
+                   sorted(by_rule.items(), key=lambda kv: (kv[1][0].severity.rank, -len(kv[1])))]
+    charts = []
+    for med, band in area.guideline.dose_bands.items():
+        doses = [d for r in area.returns for d in _doses(r, med)]
+        if doses:
+            charts.append({"medication": med, "n": len(doses),
+                           "svg": dose_histogram(doses, med, band.get("optimal"), band.get("maximum"))})
+    contracts = []
+    for scan in area.contracts:
+        evidence = [{"finding": f, "segments": segments(f.extra["quote"], f.extra.get("marks", []))} if "quote" in f.extra
+                    else {"finding": f, "segments": [(f.message, False)]} for f in worst_first(scan.findings)]
+        contracts.append({"scan": scan, "evidence": evidence, "verdicts": scan.verdicts})
+    indicators = area.indicators
+    return {
+        "area": area, "submission": area.submission, "verdicts": area.verdicts, "verdict_words": VERDICT_WORDS,
+        "verdict_class": VERDICT_CLASS, "headline": [i for i in indicators if i.headline], "indicators": indicators,
+        "validation": worst_first(validation), "validation_counts": summarise(validation),
+        "by_medication": [row for r in area.returns for row in r.by_medication()],
+        "not_judged": [n for r in area.returns for n in r.not_judged],
+        "rule_groups": rule_groups, "dose_counts": summarise(dose_findings), "charts": charts, "contracts": contracts,
+        "sources": sorted(area.guideline.sources.values(), key=lambda s: s.key), "rules": area.guideline.rules,
+        "inputs": area.inputs(), "refused": area.refused,
+    }
+
+
+def _doses(dose_audit, medication: str) -> list[float]:
+    v = dose_audit.validated
+    clients = v.clients.filter((v.clients["OST_MEDICATION"] == medication) & ~v.invalid["DOSE_MG"] & ~v.invalid["OST_MEDICATION"])
+    return clients["DOSE_MG"].drop_nulls().to_list()
+
+
+def render_report(area: AreaAudit) -> str:
+    return environment().get_template("report.html.j2").render(**report_context(area))
+
+
+def write_report(area: AreaAudit, output: str | Path) -> Path:
+    output = Path(output)
+    html = render_report(area)
+    write_atomic(output, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    return output

@@ -1,0 +1,185 @@
+"""The area report: self-contained, escaped, complete; the annotated workbook."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import re
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from builders import SUBMISSION, client, write_return
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from audit.area import audit_area
+from audit.cli import app
+from audit.report import render_report
+from audit.sample_contracts import SPECS, write_docx
+from audit.validate import validate_return
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+runner = CliRunner()
+
+
+@pytest.fixture
+def area_dir(tmp_path):
+    folder = tmp_path / "area"
+    folder.mkdir()
+    hostile = dict(SUBMISSION, PROVIDER_NAME="<b>Evil</b> & Co <img src=x onerror=alert(1)>")
+    clients = [client(1, DOSE_MG=45, OPIUSE=3, DOSE_NOTE="<script>alert('x')</script>"),
+               client(2, NALOXONE="N", INJSTAT="C"), client(3, SEX="Male"), client(4, CLIENTID="9434765919"),
+               client(5, OST_MEDICATION="buprenorphine", DOSE_MG=8, PREV_DOSE_MG=None)]
+    write_return(folder / "return.xlsx", clients, submission=hostile)
+    write_docx(SPECS[0], folder / "spec.docx")
+    return folder
+
+
+def test_report_escapes_hostile_text(area_dir):
+    html = render_report(audit_area([area_dir]))
+    assert "<b>Evil</b>" not in html and "&lt;b&gt;Evil&lt;/b&gt; &amp; Co" in html
+    assert "<img src=x" not in html
+    assert "<script" not in html.lower()
+
+
+def test_hostile_dose_note_shown_as_text(tmp_path):
+    folder = tmp_path / "a"
+    folder.mkdir()
+    write_return(folder / "r.xlsx", [client(1, DOSE_MG=45, DOSE_NOTE="<script>alert(1)</script>" + "x" * 500)])
+    html = render_report(audit_area([folder]))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+
+
+def test_report_is_self_contained(area_dir):
+    html = render_report(audit_area([area_dir]))
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html, re.I)
+    assert "@import" not in html and "url(http" not in html and "<link" not in html
+
+
+def test_every_json_finding_appears_in_the_report(area_dir):
+    html = render_report(audit_area([area_dir]))
+    text = re.sub(r"\s+", " ", html)
+    files = [str(p) for p in sorted(area_dir.iterdir())]
+    for command in ("validate", "doses"):
+        data = json.loads(runner.invoke(app, [command, files[0], "--format", "json"]).stdout)
+        for f in data["findings"]:
+            cell = f["location"].get("cell")
+            place = f"{f['location']['sheet']}!{cell}" if cell else f"sheet {f['location']['sheet']}"
+            assert f["rule"] in text and place in text, f
+            if f["client"]:
+                assert f["client"] in text
+    contracts = json.loads(runner.invoke(app, ["contracts", files[1], "--format", "json"]).stdout)
+    assert contracts["findings"]
+    for f in contracts["findings"]:
+        assert f["rule"] in text
+        visible = re.sub(r"<[^>]+>", "", text)
+        assert f["quote"].replace("&", "&amp;")[:60] in visible
+
+
+def test_nhs_number_never_in_the_report(area_dir):
+    assert "9434765919" not in render_report(audit_area([area_dir]))
+
+
+def test_synthetic_banner_and_empty_states(tmp_path):
+    folder = tmp_path / "empty-contract"
+    folder.mkdir()
+    synthetic = dict(SUBMISSION, LA_NAME="Testshire (SYNTHETIC)")
+    write_return(folder / "r.xlsx", [client(1)], submission=synthetic)
+    html = render_report(audit_area([folder]))
+    assert "SYNTHETIC DATA" in html and "no contract" in html
+    other = tmp_path / "only-contract"
+    other.mkdir()
+    write_docx(SPECS[1], other / "c.docx")
+    html = render_report(audit_area([other]))
+    assert "SYNTHETIC DATA" in html and "no return" in html
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    write_return(plain / "r.xlsx", [client(1)])
+    assert "SYNTHETIC DATA" not in render_report(audit_area([plain]))
+
+
+def test_report_command_writes_file_and_refuses_input_as_output(area_dir, tmp_path):
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(area_dir), "--output", str(out)])
+    assert result.exit_code == 0 and out.read_text(encoding="utf-8").startswith("<!doctype html>")
+    target = area_dir / "return.xlsx"
+    before = target.read_bytes()
+    refused = runner.invoke(app, ["report", str(area_dir), "--output", str(target)])
+    assert refused.exit_code == 2 and target.read_bytes() == before
+
+
+def test_templates_explain_every_safe_filter():
+    for template in (ROOT / "templates").glob("*.j2"):
+        for number, line in enumerate(template.read_text().splitlines(), start=1):
+            if "|safe" in line.replace(" ", ""):
+                assert "{# safe:" in line, f"{template.name}:{number} uses |safe without saying why"
+
+
+class _CountingProxy(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self):  # noqa: N802
+        self.requests.append(self.path)
+        self.send_error(403)
+
+    do_CONNECT = do_POST = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+BROWSER_OWN = re.compile(r"^(https?://)?[a-z0-9.-]*\.(google\.com|googleapis\.com|gvt1\.com|gstatic\.com)(:\d+)?(/|$)")
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed (apt-get install chromium); the browser check needs it")
+def test_report_in_headless_chromium_makes_no_requests(area_dir, tmp_path):
+    out = tmp_path / "report.html"
+    assert runner.invoke(app, ["report", str(area_dir), "--output", str(out)]).exit_code == 0
+    _CountingProxy.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CountingProxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "report-headline.png"
+    try:
+        subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication",
+                        "--no-pings", "--disable-domain-reliability", "--disable-client-side-phishing-detection",
+                        f"--user-data-dir={tmp_path / 'profile'}", f"--proxy-server=http://127.0.0.1:{server.server_port}",
+                        "--proxy-bypass-list=<-loopback>", "--window-size=1200,900", f"--screenshot={shot}", out.as_uri()],
+                       check=True, capture_output=True, timeout=120)
+    finally:
+        server.shutdown()
+    assert shot.exists() and shot.stat().st_size > 10_000
+    # Chromium itself still calls its own update and time services; the page must add nothing.
+    page_requests = [r for r in _CountingProxy.requests if not BROWSER_OWN.search(r)]
+    assert page_requests == []
+
+
+def test_annotated_workbook(tmp_path):
+    path = write_return(tmp_path / "r.xlsx", [client(1, DOSE_MG="60mg", DOSE_NOTE="=HYPERLINK(\"http://x\")"),
+                                              client(2, LA="E08000012", DOSE_NOTE="+44 not a formula"), client(3, CLIENTID="007")])
+    before = path.read_bytes()
+    out = tmp_path / "annotated.xlsx"
+    result = runner.invoke(app, ["validate", str(path), "--annotate", str(out)])
+    assert result.exit_code == 1 and path.read_bytes() == before
+    wb = load_workbook(out)
+    ost = wb["OST"]
+    assert ost["J2"].fill.fgColor.rgb.endswith("F4B6B6") and "did you mean 60" in ost["J2"].comment.text
+    assert ost["D3"].fill.fgColor.rgb.endswith("FFD98C") and ost["D3"].comment is not None
+    assert ost["W2"].data_type == "s" and ost["W2"].value == '=HYPERLINK("http://x")'
+    assert ost["W3"].data_type == "s" and ost["A4"].value == "007"
+    assert ost["J3"].value == 80 and ost["G2"].value.year == 2022
+    listing = wb["Findings"]
+    rows = list(listing.iter_rows(min_row=2, values_only=True))
+    assert ("error", "OST!J2") == rows[0][:2]
+    assert listing["B2"].hyperlink.location == "'OST'!J2" or listing["B2"].hyperlink.target.endswith("OST'!J2")
+    assert len(rows) == len(validate_return(path).findings)
