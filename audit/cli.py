@@ -254,6 +254,49 @@ def report(
 
 
 @app.command()
+def compare(
+    areas_dir: Annotated[Path, typer.Argument(help="a folder with one sub-folder per area (returns and contracts)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")] = Path("compare.html"),
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="also write the indicators as CSV")] = None,
+    public: Annotated[bool, typer.Option("--public", help="suppress counts of 1-4 and drop client-level detail")] = False,
+    guideline: GuidelineOpt = "uk-2017",
+    format: FormatOpt = Format.text,
+    fail_on: FailOnOpt = FailOn.never,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Compare areas: indicators with intervals, funnel plots, contract verdicts."""
+    with guarded(debug):
+        from audit.compare import compare_areas, csv_text, render_compare
+        from audit.output import envelope, guard_output, to_json
+        from audit.xlsx_write import write_atomic
+
+        inputs = [p for p in areas_dir.rglob("*") if p.is_file()] if areas_dir.is_dir() else []
+        guard_output(output, inputs)
+        if csv_path is not None:
+            guard_output(csv_path, inputs)
+        report_dir = output.parent / f"{output.stem}-areas"
+        count = len([p for p in areas_dir.iterdir() if p.is_dir()]) if areas_dir.is_dir() else 0
+        tick, done = progress_callback(count, format is Format.text and not quiet)
+        try:
+            comparison = compare_areas(areas_dir, guideline, public=public, report_dir=report_dir, on_area=tick)
+        finally:
+            done()
+        html = render_compare(comparison, output)
+        write_atomic(output, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+        if csv_path is not None:
+            text_csv = csv_text(comparison)
+            write_atomic(csv_path, lambda tmp: tmp.write_text(text_csv, encoding="utf-8"))
+        if format is Format.json:
+            emit(to_json(envelope("compare", [], comparison.findings, guideline=guideline, public=public,
+                                  pooled=list(comparison.pooled.values()),
+                                  areas=[a.to_dict() for a in comparison.areas])), None, [])
+        elif not quiet:
+            _stderr(f"compared {len(comparison.areas)} areas: wrote {output}" + (f" and {csv_path}" if csv_path else ""))
+    raise typer.Exit(exit_code(comparison.findings, fail_on))
+
+
+@app.command()
 def template(
     out: Annotated[Path, typer.Argument(help="where to write the blank return (.xlsx)")],
     debug: DebugOpt = False,

@@ -61,6 +61,8 @@ def write_return(path: Path, clients: list[dict[str, Any]], *, columns: list[str
     sub.append(["KEY", "VALUE"])
     for key, value in (submission if submission is not None else SUBMISSION).items():
         sub.append([key, value])
+        if isinstance(value, str) and value.startswith("="):
+            sub.cell(row=sub.max_row, column=2).data_type = "s"
     if ost_sheet:
         ws = wb.create_sheet(ost_sheet)
         r0, c0 = origin
