@@ -1,4 +1,4 @@
-"""Inline SVG charts for the reports, drawn with matplotlib.
+"""Funnel plots for the area comparison, drawn with matplotlib as inline SVG.
 
 Text is drawn as paths (`svg.fonttype: path`), so the SVG needs no font and
 carries no text from the inputs: labels are medication codes and numbers,
@@ -8,7 +8,6 @@ and area names are written by the HTML template, escaped, not into the SVG.
 from __future__ import annotations
 
 import io
-import math
 import re
 from collections.abc import Sequence
 
@@ -38,27 +37,6 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return matplotlib, plt
-
-
-def dose_histogram(doses: Sequence[float], medication: str, band: Sequence[float] | None,
-                   maximum: float | None = None) -> str:
-    """Doses of one medication as a histogram, the guideline's optimal band shaded."""
-    matplotlib, plt = _pyplot()
-    with matplotlib.rc_context(RC):
-        fig, ax = plt.subplots(figsize=(5.2, 2.3))
-        top = max([*doses, (band[1] if band else 0) * 1.1, (maximum or 0) * 1.05, 1.0])
-        width = 10 if top > 60 else 2 if top > 12 else 1
-        bins = [i * width for i in range(int(math.ceil(top / width)) + 2)]
-        if band:
-            ax.axvspan(band[0], band[1], color=BAND, label=f"optimal {band[0]:g}-{band[1]:g} mg", zorder=0)
-        if maximum:
-            ax.axvline(maximum, color="#b03a2e", linestyle="--", linewidth=1, label=f"maximum {maximum:g} mg")
-        ax.hist(doses, bins=bins, color=BAR, edgecolor="white", zorder=2)
-        ax.set_xlabel(f"{medication} dose (mg)")
-        ax.set_ylabel("clients")
-        if band or maximum:
-            ax.legend(frameon=False, loc="upper right")
-        return _svg(fig)
 
 
 def funnel_plot(points: Sequence[tuple[str, int, int]], target: float, limits, title: str) -> str:

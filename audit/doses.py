@@ -7,6 +7,7 @@ are evaluated in one polars query.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from audit.conditions import compile_condition, context_column, contexts_used
 from audit.findings import Finding, Location, Severity
 from audit.guidelines import Guideline, Indicator, Rule, load_guideline
 from audit.stats import wilson
-from audit.validate import ROW, ValidatedReturn, _display, context_columns, hits_long, validate_return
+from audit.validate import ROW, ValidatedReturn, context_columns, hits_long, validate_return
 
 # The Submission value each `$NAME` depends on.
 CONTEXT_NEEDS = {"$PERIOD_END": "PERIOD_END", "$PERIOD_START": "PERIOD_START", "$AS_OF": "PERIOD_END",
@@ -103,9 +104,10 @@ def judge(validated: ValidatedReturn, guideline: Guideline) -> DoseAudit:
         blocked = _blocked(rule.fields, conditions, submission)
         skipped[rule.id] = (_applies(rule) | pl.col(BAD + "OST_MEDICATION")) & blocked
         structs[rule.id] = pl.struct(hit=pl.when(_applies(rule) & ~blocked & compile_condition(rule.when)).then(_severity(rule)),
-                                     because=_because(rule), noted=_noted(rule))
-    hits = hits_long(frame, structs, [ROW])
-    audit.findings = _findings(hits, frame, guideline, validated)
+                                     message=_message(rule), value=_shown(pl.col(rule.location)),
+                                     number=pl.col(rule.location).cast(pl.Float64, strict=False))
+    hits = hits_long(frame.with_columns(pl.col(context_column("AS_OF")).alias("AS_OF")), structs, [ROW, pl.col("CLIENTID")])
+    audit.findings = _findings(hits, guideline, validated)
     sums = frame.select(
         [skipped[r.id].sum().alias(r.id) for r in guideline.rules]
         + [(skipped[r.id] & pl.col(BAD + c)).sum().alias(f"{r.id}|{c}") for r in guideline.rules for c in sorted(r.fields)]
@@ -154,33 +156,54 @@ def _severity(rule: Rule) -> pl.Expr:
 def _because(rule: Rule) -> pl.Expr:
     because: pl.Expr = pl.lit(None, dtype=pl.String)
     for esc in reversed(rule.escalate):
-        because = pl.when(compile_condition(esc.when)).then(pl.lit(esc.because)).otherwise(because)
+        because = pl.when(compile_condition(esc.when)).then(pl.lit(f"; {esc.because}")).otherwise(because)
     return because
+
+
+def _shown(expr: pl.Expr) -> pl.Expr:
+    """A value as text the way a person typed it: 60 not 60.0, dates as ISO, blanks as 'blank'."""
+    as_text = expr.cast(pl.String)
+    whole = expr.cast(pl.Int64, strict=False).cast(pl.String)
+    return pl.when(as_text.str.ends_with(".0") & whole.is_not_null()).then(whole).otherwise(as_text).fill_null("blank")
+
+
+def _message(rule: Rule) -> pl.Expr:
+    """The rule's message template filled in for every row at once, with why it escalated or was lowered."""
+    literal, fields = [], []
+    for text, name, _, _ in string.Formatter().parse(rule.message):
+        literal.append(text.replace("{", "{{").replace("}", "}}"))
+        if name is not None:
+            literal.append("{}")
+            fields.append(_shown(pl.col(name)))
+    message = pl.format("".join(literal), *fields) if fields else pl.lit(rule.message)
+    suffix = pl.concat_str([_because(rule).fill_null(""),
+                            pl.when(_noted(rule)).then(pl.lit(" (one level lower: DOSE_NOTE gives a reason)")).otherwise(pl.lit(""))])
+    return pl.concat_str([message, suffix])
 
 
 def _noted(rule: Rule) -> pl.Expr:
     return pl.col("DOSE_NOTE").is_not_null() if rule.lowered_by_note else pl.lit(False)
 
 
-def _findings(hits: pl.DataFrame, frame: pl.DataFrame, guideline: Guideline, validated: ValidatedReturn) -> list[Finding]:
+def _findings(hits: pl.DataFrame, guideline: Guideline, validated: ValidatedReturn) -> list[Finding]:
+    """Findings from the hits; messages and values were made in the query, so this loop only wraps them."""
     if hits.height == 0:
         return []
-    rows = hits.join(frame.with_columns(pl.col(context_column("AS_OF")).alias("AS_OF")), on=ROW, how="left")
+    rules = {r.id: r for r in guideline.rules}
+    letters = {r.id: validated.letters.get(r.location, "?") for r in guideline.rules}
+    extras = {r.id: {"confidence": r.confidence} for r in guideline.rules}
+    severities = {s.value: s for s in Severity}
+    path = validated.path
     findings = []
-    for record in rows.iter_rows(named=True):
-        rule = guideline.rule(record["_key"])
-        shown = {k: _display(v) for k, v in record.items()}
-        message = rule.message.format(**{k: ("blank" if v is None else v) for k, v in shown.items()})
-        if record["because"]:
-            message += f"; {record['because']}"
-        if record["noted"]:
-            message += " (one level lower: DOSE_NOTE gives a reason)"
-        row = record[ROW]
+    columns = hits.select(ROW, "CLIENTID", "_key", "hit", "message", "value", "number")
+    for row, client, rule_id, severity, message, value, number in columns.iter_rows():
+        rule = rules[rule_id]
+        if number is not None:
+            value = int(number) if number.is_integer() else number
         findings.append(Finding(
-            rule=rule.id, severity=Severity(record["hit"]), message=message,
-            location=Location(validated.path, sheet="OST", cell=validated.cell(rule.location, row), row=row, column=rule.location),
-            value=shown.get(rule.location), client=record["CLIENTID"], citation=rule.citation,
-            extra={"confidence": rule.confidence}))
+            rule_id, severities[severity], message,
+            Location(path, "OST", f"{letters[rule_id]}{row}", row, rule.location),
+            None if value == "blank" else value, client, rule.citation, None, extras[rule_id]))
     return findings
 
 

@@ -28,7 +28,7 @@ class Severity(str, Enum):
         return {"error": Severity.WARNING, "warning": Severity.INFO, "info": Severity.INFO}[self.value]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Location:
     """Where a finding is: a cell in a workbook or a place in a contract."""
 

@@ -16,7 +16,7 @@ import yaml
 
 from audit.conditions import ConditionError, compile_condition, describe, fields_used
 from audit.errors import InputRefused
-from audit.resources import data_dir
+from audit.resources import data_dir, load_yaml
 from audit.schema import load_schema
 
 SEVERITIES = ("error", "warning", "info")
@@ -111,7 +111,7 @@ def load_guideline(name: str = "uk-2017") -> Guideline:
     if not path.is_file():
         raise InputRefused(name, f"is not a guideline set; available: {', '.join(available())}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
         return _build(raw, path)
     except InputRefused:
         raise

@@ -47,7 +47,7 @@ def segments(text: str, marks: list[list[int]]) -> list[tuple[str, bool]]:
 
 def report_context(area: AreaAudit) -> dict[str, Any]:
     """Everything the template shows, computed here so the template stays plain."""
-    from audit.charts import dose_histogram
+    from audit.svg import histogram
 
     validation = [f for r in area.returns for f in r.validated.findings]
     dose_findings = [f for r in area.returns for f in r.findings]
@@ -62,7 +62,7 @@ def report_context(area: AreaAudit) -> dict[str, Any]:
         doses = [d for r in area.returns for d in _doses(r, med)]
         if doses:
             charts.append({"medication": med, "n": len(doses),
-                           "svg": dose_histogram(doses, med, band.get("optimal"), band.get("maximum"))})
+                           "svg": histogram(doses, f"{med} dose (mg)", band.get("optimal"), band.get("maximum"))})
     contracts = []
     for scan in area.contracts:
         evidence = [{"finding": f, "segments": segments(f.extra["quote"], f.extra.get("marks", []))} if "quote" in f.extra

@@ -15,3 +15,10 @@ def data_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"ost-audit is installed without its {name}/ folder")
+
+
+def load_yaml(text: str):
+    """Safe YAML, with PyYAML's C loader where it has one (start-up time matters on every run)."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # a safe loader either way

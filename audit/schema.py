@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import yaml
-
-from audit.resources import data_dir
+from audit.resources import data_dir, load_yaml
 
 SCHEMA_ID = "ost-return-v1"
 
@@ -108,7 +106,7 @@ def _field(raw: dict[str, Any]) -> Field:
 
 @cache
 def load_schema() -> ReturnSchema:
-    raw = yaml.safe_load((data_dir("schemas") / f"{SCHEMA_ID}.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml((data_dir("schemas") / f"{SCHEMA_ID}.yaml").read_text(encoding="utf-8"))
     return ReturnSchema(
         id=raw["id"],
         title=raw["title"],

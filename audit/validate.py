@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from audit.coerce import Coerced, clean, coerce
+from audit.coerce import clean, coerce, fast_value
 from audit.conditions import compile_condition, context_column
 from audit.findings import Finding, Location, Severity
 from audit.messages import render
@@ -64,6 +64,7 @@ def file_sha256(path: Path) -> str:
 
 def validate_return(path: str | Path, schema: ReturnSchema | None = None) -> ValidatedReturn:
     """Read and validate one return. Raises InputRefused for files it cannot use."""
+    warm_up_pandera()
     schema = schema or load_schema()
     path = Path(path)
     sheets = read_workbook(path, (schema.submission_sheet, schema.ost_sheet))
@@ -72,6 +73,19 @@ def validate_return(path: str | Path, schema: ReturnSchema | None = None) -> Val
     submission = _submission(sheets.get(schema.submission_sheet), schema, file, findings)
     ost = _OstSheet(sheets.get(schema.ost_sheet), schema, file, submission, findings)
     return ValidatedReturn(file, file_sha256(path), submission, ost.clients, ost.invalid, ost.letters, findings)
+
+
+def warm_up_pandera() -> None:
+    """Import pandera on a thread while the file is checked and read (it takes a third of a second)."""
+    global _WARM
+    if _WARM is None:
+        import threading
+
+        _WARM = threading.Thread(target=lambda: __import__("pandera.polars"), daemon=True)
+        _WARM.start()
+
+
+_WARM = None
 
 
 def validate_returns(paths: Iterable[str | Path], on_file: Callable[[str], None] | None = None) -> list[ValidatedReturn]:
@@ -135,22 +149,27 @@ def _next_letter(letter: str) -> str:
 
 
 def _coerce_values(raw: dict[str, str | None], keys: dict[str, Field]) -> dict[str, tuple[Any, Any, Any, Any]]:
-    """Coerce the Submission values in one query, with the OST sheet's column machinery."""
+    """Coerce the Submission values with the OST sheet's column machinery: fast pass, then the rest."""
     if not raw:
         return {}
-    frame = pl.DataFrame({k: [v] for k, v in raw.items()}, schema={k: pl.String for k in raw})
+    frame = pl.DataFrame({k: [v] for k, v in raw.items()}, schema={k: pl.String for k in raw}).select(
+        [clean(pl.col(k)).alias(k) for k in raw])
     exprs = []
     for key in raw:
-        text = clean(pl.col(key))
-        c = coerce(text, keys[key].type, keys[key].allowed_values)
-        exprs.append(pl.struct(text=text, value=c.value.cast(pl.String), error=c.error, hint=c.hint).alias(key))
-    row = frame.select(exprs).row(0, named=True)
-    out = {}
-    for key, parts in row.items():
-        value = parts["value"]
+        value, leftover = fast_value(pl.col(key), keys[key].type, keys[key].allowed_values)
+        exprs.append(pl.struct(text=pl.col(key), value=value.cast(pl.String), left=leftover).alias(key))
+    first = frame.select(exprs).row(0, named=True)
+    slow = [k for k, parts in first.items() if parts["left"]]
+    out = {k: (p["text"], p["value"], None, None) for k, p in first.items()}
+    if slow:
+        full = []
+        for key in slow:
+            c = coerce(pl.col(key), keys[key].type, keys[key].allowed_values)
+            full.append(pl.struct(text=pl.col(key), value=c.value.cast(pl.String), error=c.error, hint=c.hint).alias(key))
+        out.update({k: (p["text"], p["value"], p["error"], p["hint"]) for k, p in frame.select(full).row(0, named=True).items()})
+    for key, (text, value, error, hint) in out.items():
         if value is not None and keys[key].type == "date":
-            value = dt.date.fromisoformat(value)
-        out[key] = (parts["text"], value, parts["error"], parts["hint"])
+            out[key] = (text, dt.date.fromisoformat(value), error, hint)
     return out
 
 
@@ -220,13 +239,11 @@ class _OstSheet:
             self.absent = set(names)
             return empty
         frame = sheet.frame
-        filled = frame.select(pl.any_horizontal(pl.all().str.strip_chars().str.len_chars() > 0).fill_null(False)) if frame.width else pl.DataFrame()
-        non_blank = filled.to_series().arg_true() if frame.width else pl.Series([], dtype=pl.UInt32)
-        if non_blank.len() == 0:
+        header_index = _first_filled_row(frame)
+        if header_index is None:
             self.findings.append(_make("RET-NO-CLIENTS", Location(self.file, sheet=self.sheet_name), sheet=self.sheet_name))
             self.absent = set(names)
             return empty
-        header_index = int(non_blank[0])
         header_row = header_index + 1
         header = frame.row(header_index)
         chosen: dict[str, str] = {}
@@ -259,20 +276,35 @@ class _OstSheet:
     # coercion
 
     def _coerce(self, raw: pl.DataFrame) -> pl.DataFrame:
-        exprs: list[pl.Expr] = []
-        coerced: dict[str, Coerced] = {}
+        """Typed values, with the reasons cells could not be read.
+
+        A cheap pass first; only the columns that have cells it could not
+        read get the full coercion (units, text dates, code variants).
+        """
+        fast, leftovers = [], []
         for spec in self.schema.columns:
-            c = coerce(pl.col(spec.name), spec.type, spec.allowed_values)
-            coerced[spec.name] = c
-            exprs += [c.value.alias(spec.name), c.error.alias(f"{spec.name}__err"),
-                      c.hint.alias(f"{spec.name}__hint"), c.note.alias(f"{spec.name}__note"),
-                      pl.col(spec.name).alias(f"{spec.name}__raw")]
-        typed = raw.select([pl.col(ROW), *exprs])
-        self._coercion_findings(typed)
+            value, leftover = fast_value(pl.col(spec.name), spec.type, spec.allowed_values)
+            fast.append(value.alias(spec.name))
+            leftovers.append(leftover.any().alias(spec.name))
+        needs_full = [name for name, any_left in raw.select(leftovers).row(0, named=True).items() if any_left]
+        exprs: list[pl.Expr] = [pl.col(ROW)]
+        null = pl.lit(None, dtype=pl.String)
+        for spec, value in zip(self.schema.columns, fast):
+            name = spec.name
+            if name in needs_full:
+                c = coerce(pl.col(name), spec.type, spec.allowed_values)
+                exprs += [c.value.alias(name), c.error.alias(f"{name}__err"), c.hint.alias(f"{name}__hint"), c.note.alias(f"{name}__note")]
+            else:
+                exprs += [value, null.alias(f"{name}__err"), null.alias(f"{name}__hint"), null.alias(f"{name}__note")]
+            exprs.append(pl.col(name).alias(f"{name}__raw"))
+        typed = raw.select(exprs)
+        self._coercion_findings(typed, needs_full)
         return typed
 
-    def _coercion_findings(self, typed: pl.DataFrame) -> None:
-        specs = {f.name: f for f in self.schema.columns}
+    def _coercion_findings(self, typed: pl.DataFrame, columns: list[str]) -> None:
+        specs = {f.name: f for f in self.schema.columns if f.name in columns}
+        if not specs:
+            return
         errors = hits_long(typed, {n: pl.struct(hit=pl.col(f"{n}__err"), raw=pl.col(f"{n}__raw"), hint=pl.col(f"{n}__hint"))
                                    for n in specs}, [ROW, self._client_expr().alias("_c")])
         for row, cid, name, rule, raw, hint in errors.iter_rows():
@@ -397,6 +429,18 @@ class _OstSheet:
         """True where a cell has an error finding: rules that need it skip the row."""
         return typed.select([pl.col(ROW).is_in(self._error_rows(c)).alias(c) if c not in self.absent else pl.lit(True).alias(c)
                              for c in self.schema.column_names])
+
+
+def _first_filled_row(frame: pl.DataFrame) -> int | None:
+    """Index of the first row with any text: the header. Looks at the top of the sheet first."""
+    if frame.width == 0:
+        return None
+    for window in (1000, frame.height):
+        filled = frame.head(window).select(pl.any_horizontal(pl.all().str.strip_chars().str.len_chars() > 0).fill_null(False))
+        hits = filled.to_series().arg_true()
+        if hits.len():
+            return int(hits[0])
+    return None
 
 
 def hits_long(frame: pl.DataFrame, structs: dict[str, pl.Expr], keep: list[pl.Expr]) -> pl.DataFrame:
