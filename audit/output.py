@@ -33,7 +33,8 @@ def envelope(command: str, inputs: Iterable[dict[str, str]], findings: list[Find
 
 
 def to_json(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    """Compact JSON: the C encoder is ten times faster than the indenting one (pipe it to `jq` to read)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
 
 
 def text_findings(console, findings: list[Finding], *, heading: str | None = None) -> None:

@@ -76,7 +76,7 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity, so the pandera schema can be cached per schema
 class ReturnSchema:
     id: str
     title: str
@@ -120,6 +120,7 @@ def load_schema() -> ReturnSchema:
     )
 
 
+@cache
 def pandera_schema(schema: ReturnSchema | None = None):
     """The pandera (polars) schema of the coerced OST sheet, built from the file.
 

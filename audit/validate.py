@@ -25,7 +25,7 @@ from audit.findings import Finding, Location, Severity
 from audit.messages import render
 from audit.nhs import is_nhs_number, nhs_number_mask
 from audit.schema import Field, ReturnSchema, load_schema, pandera_schema
-from audit.workbook import Sheet, normalise_header, read_workbook
+from audit.workbook import Sheet, Workbook, normalise_header
 
 ROW = "_row"
 PANDERA_RULES = {"allowed": "RET-CODE-NOT-ALLOWED", "range": "RET-OUT-OF-RANGE", "pattern": "RET-PATTERN",
@@ -64,28 +64,22 @@ def file_sha256(path: Path) -> str:
 
 def validate_return(path: str | Path, schema: ReturnSchema | None = None) -> ValidatedReturn:
     """Read and validate one return. Raises InputRefused for files it cannot use."""
-    warm_up_pandera()
+    from concurrent.futures import ThreadPoolExecutor
+
     schema = schema or load_schema()
     path = Path(path)
-    sheets = read_workbook(path, (schema.submission_sheet, schema.ost_sheet))
     file = str(path)
+    book = Workbook(path)
+    submission_sheet = book.sheet(schema.submission_sheet)
     findings: list[Finding] = []
-    submission = _submission(sheets.get(schema.submission_sheet), schema, file, findings)
-    ost = _OstSheet(sheets.get(schema.ost_sheet), schema, file, submission, findings)
-    return ValidatedReturn(file, file_sha256(path), submission, ost.clients, ost.invalid, ost.letters, findings)
-
-
-def warm_up_pandera() -> None:
-    """Import pandera on a thread while the file is checked and read (it takes a third of a second)."""
-    global _WARM
-    if _WARM is None:
-        import threading
-
-        _WARM = threading.Thread(target=lambda: __import__("pandera.polars"), daemon=True)
-        _WARM.start()
-
-
-_WARM = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The OST sheet loads without the GIL; meanwhile the small jobs run here.
+        ost_sheet = pool.submit(book.sheet, schema.ost_sheet)
+        submission = _submission(submission_sheet, schema, file, findings)
+        digest = file_sha256(path)
+        pandera_schema(schema)
+        ost = _OstSheet(ost_sheet.result(), schema, file, submission, findings)
+    return ValidatedReturn(file, digest, submission, ost.clients, ost.invalid, ost.letters, findings)
 
 
 def validate_returns(paths: Iterable[str | Path], on_file: Callable[[str], None] | None = None) -> list[ValidatedReturn]:

@@ -45,26 +45,40 @@ def normalise_header(text: str | None) -> str:
     return re.sub(r"[\s\-]+", "_", text.strip()).upper()
 
 
+class Workbook:
+    """An untrusted workbook, checked by the safe-open layer and opened for reading.
+
+    Sheets load one at a time; loading releases the GIL, so a caller can
+    load a big sheet on a thread and do other work meanwhile.
+    """
+
+    def __init__(self, path: Path) -> None:
+        check_ooxml(path, kind=WORKBOOK_KIND, required_part="xl/workbook.xml")
+        import fastexcel
+
+        self.path = path
+        self._reader = self._guard(lambda: fastexcel.read_excel(str(path)))
+        self._names = {name.strip().lower(): name for name in self._reader.sheet_names}
+
+    def sheet(self, name: str) -> Sheet | None:
+        """The sheet matched case-insensitively, or None when the workbook has no such sheet."""
+        actual = self._names.get(name.strip().lower())
+        return None if actual is None else self._guard(lambda: _load(self._reader, actual))
+
+    def _guard(self, load):
+        try:
+            return load()
+        except InputRefused:
+            raise
+        except Exception as exc:  # fastexcel raises its own error types for bad files
+            reason = str(exc).strip().splitlines()[0][:150] if str(exc).strip() else type(exc).__name__
+            raise InputRefused(self.path, f"could not be read as a workbook ({reason})") from None
+
+
 def read_workbook(path: Path, wanted: tuple[str, ...]) -> dict[str, Sheet]:
     """Load the wanted sheets (matched case-insensitively); absent ones are left out."""
-    check_ooxml(path, kind=WORKBOOK_KIND, required_part="xl/workbook.xml")
-    import fastexcel
-
-    try:
-        reader = fastexcel.read_excel(str(path))
-        by_name = {name.strip().lower(): name for name in reader.sheet_names}
-        sheets: dict[str, Sheet] = {}
-        for want in wanted:
-            actual = by_name.get(want.lower())
-            if actual is None:
-                continue
-            sheets[want] = _load(reader, actual)
-        return sheets
-    except InputRefused:
-        raise
-    except Exception as exc:  # fastexcel raises its own error types for bad files
-        reason = str(exc).strip().splitlines()[0][:150] if str(exc).strip() else type(exc).__name__
-        raise InputRefused(path, f"could not be read as a workbook ({reason})") from None
+    book = Workbook(path)
+    return {want: sheet for want in wanted if (sheet := book.sheet(want)) is not None}
 
 
 def _load(reader, name: str) -> Sheet:
