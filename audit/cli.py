@@ -150,27 +150,31 @@ def doses(
     """Audit prescribing against a guideline rule set (validates first)."""
     with guarded(debug):
         from audit.doses import audit_doses_many
-        from audit.output import envelope, summary_line, text_doses, to_json
+        from audit.findings import fails_counts, findings_json, sort_findings_frame
+        from audit.output import counts_line, envelope_json, text_doses
 
         tick, done = progress_callback(len(files), format is Format.text and not quiet)
         try:
             audits = audit_doses_many(files, guideline, on_file=tick)
         finally:
             done()
-        findings = [f for a in audits for f in a.all_findings]
+        counts = {s: sum(a.counts()[s] for a in audits) for s in ("error", "warning", "info")}
         if format is Format.json:
-            text = to_json(envelope(
-                "doses", [{"path": a.validated.path, "sha256": a.validated.sha256} for a in audits], findings,
+            import polars as pl
+
+            frame = sort_findings_frame(pl.concat([a.findings_frame() for a in audits]))
+            text = envelope_json(
+                "doses", [{"path": a.validated.path, "sha256": a.validated.sha256} for a in audits], findings_json(frame), counts,
                 guideline=guideline,
                 indicators=[dict(i.to_dict(), file=a.validated.path) for a in audits for i in a.indicators],
-                not_judged=[dict(n.to_dict(), file=a.validated.path) for a in audits for n in a.not_judged]))
+                not_judged=[dict(n.to_dict(), file=a.validated.path) for a in audits for n in a.not_judged])
         else:
             def render(console) -> None:
                 text_doses(console, audits, quiet=quiet)
-                console.print(summary_line(findings, f"\n{len(audits)} return(s) audited against {guideline}"))
+                console.print(counts_line(counts, f"\n{len(audits)} return(s) audited against {guideline}"))
             text = render_text(render, output)
         emit(text, output, files)
-    raise typer.Exit(exit_code(findings, fail_on))
+    raise typer.Exit(1 if fails_counts(counts, fail_on.value) else 0)
 
 
 @app.command()

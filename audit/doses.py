@@ -10,13 +10,14 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from audit.conditions import compile_condition, context_column, contexts_used
-from audit.findings import Finding, Location, Severity
+from audit.findings import Finding, Location, Severity, empty_findings_frame, findings_frame, sort_findings_frame, summarise
 from audit.guidelines import Guideline, Indicator, Rule, load_guideline
 from audit.stats import wilson
 from audit.validate import ROW, ValidatedReturn, context_columns, hits_long, validate_return
@@ -60,13 +61,31 @@ class DoseAudit:
 
     validated: ValidatedReturn
     guideline: Guideline
-    findings: list[Finding] = field(default_factory=list)
+    hits: pl.DataFrame | None = None  # one row per dose finding, message and value already rendered
     indicators: list[IndicatorResult] = field(default_factory=list)
     not_judged: list[NotJudged] = field(default_factory=list)
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        """The dose findings as Finding objects (made on first use: a big return has tens of thousands)."""
+        return _findings(self.hits, self.guideline, self.validated) if self.hits is not None else []
 
     @property
     def all_findings(self) -> list[Finding]:
         return self.validated.findings + self.findings
+
+    def findings_frame(self) -> pl.DataFrame:
+        """Validation and dose findings, worst first, in the JSON shape (see findings_json)."""
+        doses = _findings_frame(self.hits, self.guideline, self.validated) if self.hits is not None else empty_findings_frame()
+        return sort_findings_frame(pl.concat([findings_frame(self.validated.findings), doses], how="vertical"))
+
+    def counts(self) -> dict[str, int]:
+        """Findings by severity, validation and doses together, without building them."""
+        counts = summarise(self.validated.findings)
+        if self.hits is not None and self.hits.height:
+            for severity, n in self.hits.group_by("hit").len().iter_rows():
+                counts[severity] += n
+        return counts
 
     def by_medication(self) -> list[dict[str, Any]]:
         """Clients, median dose and share of maintenance clients in the optimal band, per medication."""
@@ -103,11 +122,8 @@ def judge(validated: ValidatedReturn, guideline: Guideline) -> DoseAudit:
         conditions = [rule.when, *(e.when for e in rule.escalate)]
         blocked = _blocked(rule.fields, conditions, submission)
         skipped[rule.id] = (_applies(rule) | pl.col(BAD + "OST_MEDICATION")) & blocked
-        structs[rule.id] = pl.struct(hit=pl.when(_applies(rule) & ~blocked & compile_condition(rule.when)).then(_severity(rule)),
-                                     message=_message(rule), value=_shown(pl.col(rule.location)),
-                                     number=pl.col(rule.location).cast(pl.Float64, strict=False))
-    hits = hits_long(frame.with_columns(pl.col(context_column("AS_OF")).alias("AS_OF")), structs, [ROW, pl.col("CLIENTID")])
-    audit.findings = _findings(hits, guideline, validated)
+        structs[rule.id] = pl.struct(hit=pl.when(_applies(rule) & ~blocked & compile_condition(rule.when)).then(_severity(rule)))
+    audit.hits = _render_hits(hits_long(frame, structs, [ROW]), frame, guideline)
     sums = frame.select(
         [skipped[r.id].sum().alias(r.id) for r in guideline.rules]
         + [(skipped[r.id] & pl.col(BAD + c)).sum().alias(f"{r.id}|{c}") for r in guideline.rules for c in sorted(r.fields)]
@@ -160,6 +176,19 @@ def _because(rule: Rule) -> pl.Expr:
     return because
 
 
+def _render_hits(hits: pl.DataFrame, frame: pl.DataFrame, guideline: Guideline) -> pl.DataFrame:
+    """Messages and values for the rows that hit, one rule at a time (never for every client)."""
+    base = frame.with_columns(pl.col(context_column("AS_OF")).alias("AS_OF"))
+    rules = {r.id: r for r in guideline.rules}
+    parts = []
+    for (rule_id,), part in hits.partition_by("_key", as_dict=True).items():
+        rule = rules[rule_id]
+        parts.append(part.join(base, on=ROW, how="left").select(
+            ROW, "CLIENTID", "_key", "hit", message=_message(rule), value=_shown(pl.col(rule.location))))
+    schema = {ROW: pl.Int64, "CLIENTID": pl.String, "_key": pl.String, "hit": pl.String, "message": pl.String, "value": pl.String}
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+
+
 def _shown(expr: pl.Expr) -> pl.Expr:
     """A value as text the way a person typed it: 60 not 60.0, dates as ISO, blanks as 'blank'."""
     as_text = expr.cast(pl.String)
@@ -195,16 +224,30 @@ def _findings(hits: pl.DataFrame, guideline: Guideline, validated: ValidatedRetu
     severities = {s.value: s for s in Severity}
     path = validated.path
     findings = []
-    columns = hits.select(ROW, "CLIENTID", "_key", "hit", "message", "value", "number")
-    for row, client, rule_id, severity, message, value, number in columns.iter_rows():
+    columns = hits.select(ROW, "CLIENTID", "_key", "hit", "message", "value")
+    for row, client, rule_id, severity, message, value in columns.iter_rows():
         rule = rules[rule_id]
-        if number is not None:
-            value = int(number) if number.is_integer() else number
         findings.append(Finding(
             rule_id, severities[severity], message,
             Location(path, "OST", f"{letters[rule_id]}{row}", row, rule.location),
             None if value == "blank" else value, client, rule.citation, None, extras[rule_id]))
     return findings
+
+
+def _findings_frame(hits: pl.DataFrame, guideline: Guideline, validated: ValidatedReturn) -> pl.DataFrame:
+    """The dose findings in the JSON shape, as a frame: serialised by polars, never one object per finding."""
+    if hits.height == 0:
+        return empty_findings_frame()
+    column = pl.col("_key").replace_strict({r.id: r.location for r in guideline.rules}, return_dtype=pl.String)
+    letter = pl.col("_key").replace_strict({r.id: validated.letters.get(r.location, "?") for r in guideline.rules}, return_dtype=pl.String)
+    citation = pl.col("_key").replace_strict({r.id: r.citation for r in guideline.rules}, return_dtype=pl.String)
+    confidence = pl.col("_key").replace_strict({r.id: r.confidence for r in guideline.rules}, return_dtype=pl.String)
+    return hits.select(
+        rule=pl.col("_key"), severity=pl.col("hit"), message=pl.col("message"),
+        location=pl.struct(file=pl.lit(validated.path), sheet=pl.lit("OST"), cell=pl.concat_str([letter, pl.col(ROW).cast(pl.String)]),
+                           row=pl.col(ROW).cast(pl.Int64), column=column),
+        value=pl.when(pl.col("value") != "blank").then(pl.col("value")), client=pl.col("CLIENTID"),
+        citation=citation, fix=pl.lit(None, dtype=pl.String), confidence=confidence)
 
 
 def compute_indicators(frame: pl.DataFrame, indicators: Iterable[Indicator], submission: dict[str, Any]) -> list[IndicatorResult]:

@@ -44,7 +44,13 @@ class Location:
     line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) is not None}
+        out = {"file": self.file}
+        for key, value in (("sheet", self.sheet), ("cell", self.cell), ("row", self.row), ("column", self.column),
+                           ("page", self.page), ("clause", self.clause), ("paragraph", self.paragraph),
+                           ("table", self.table), ("line", self.line)):
+            if value is not None:
+                out[key] = value
+        return out
 
     def label(self) -> str:
         """Human form: `OST!J17`, `contract.pdf p.3 clause 7.2`."""
@@ -90,7 +96,10 @@ class Finding:
 
     def sort_key(self) -> tuple:
         loc = self.location
-        return (self.severity.rank, loc.file, loc.sheet or "", loc.row or 0, loc.column or "", self.rule)
+        return (_RANK[self.severity], loc.file, loc.sheet or "", loc.row or 0, loc.column or "", self.rule)
+
+
+_RANK = {s: s.rank for s in Severity}
 
 
 def summarise(findings: Iterable[Finding]) -> dict[str, int]:
@@ -105,7 +114,57 @@ def worst_first(findings: Iterable[Finding]) -> list[Finding]:
 
 def fails(findings: Iterable[Finding], fail_on: str) -> bool:
     """True when any finding is at or above the `--fail-on` level."""
+    return fails_counts(summarise(findings), fail_on)
+
+
+def fails_counts(counts: dict[str, int], fail_on: str) -> bool:
+    """`fails` from counts by severity, for results too big to hold as objects."""
     if fail_on == "never":
         return False
     threshold = Severity(fail_on).rank
-    return any(f.severity.rank <= threshold for f in findings)
+    return any(counts.get(s.value, 0) for s in Severity if s.rank <= threshold)
+
+
+# --- the same shape as a polars frame, for results with tens of thousands of findings ---
+
+LOCATION_FIELDS = ("file", "sheet", "cell", "row", "column")
+
+
+def _frame_schema():
+    import polars as pl
+
+    return {"rule": pl.String, "severity": pl.String, "message": pl.String,
+            "location": pl.Struct({"file": pl.String, "sheet": pl.String, "cell": pl.String, "row": pl.Int64, "column": pl.String}),
+            "value": pl.String, "client": pl.String, "citation": pl.String, "fix": pl.String, "confidence": pl.String}
+
+
+def empty_findings_frame():
+    import polars as pl
+
+    return pl.DataFrame(schema=_frame_schema())
+
+
+def findings_frame(findings: list[Finding]):
+    """Workbook findings as a frame with the JSON shape (value as text, fix and confidence always present)."""
+    import polars as pl
+
+    rows = [{"rule": f.rule, "severity": f.severity.value, "message": f.message,
+             "location": {k: getattr(f.location, k) for k in LOCATION_FIELDS},
+             "value": None if f.value is None else str(f.value), "client": f.client, "citation": f.citation,
+             "fix": f.fix, "confidence": f.extra.get("confidence")} for f in findings]
+    return pl.DataFrame(rows, schema=_frame_schema()) if rows else empty_findings_frame()
+
+
+def sort_findings_frame(frame):
+    """Worst first, then by file, sheet, row, column and rule: the order of `worst_first`."""
+    import polars as pl
+
+    rank = pl.col("severity").replace_strict({s.value: s.rank for s in Severity}, return_dtype=pl.Int8)
+    loc = pl.col("location").struct
+    return frame.sort([rank, loc.field("file"), loc.field("sheet").fill_null(""), loc.field("row").fill_null(0),
+                       loc.field("column").fill_null(""), pl.col("rule")])
+
+
+def findings_json(frame) -> str:
+    """The frame as a JSON array, written by polars."""
+    return frame.write_json() if frame.height else "[]"

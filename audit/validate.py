@@ -401,7 +401,7 @@ class _OstSheet:
             self.findings.append(Finding(
                 rule=rule["id"], severity=Severity(rule["severity"]),
                 message=rule["message"].format(column=column, other=_display(other)),
-                location=self._loc(column, row), value=_display(value), client=cid, fix=rule.get("fix")))
+                location=self._loc(column, row), value=None if value is None else str(_display(value)), client=cid, fix=rule.get("fix")))
 
     # helpers
 
@@ -502,7 +502,8 @@ def _coercion_finding(rule: str, spec: Field, loc: Location, raw: str | None, hi
 
 def _make(rule: str, location: Location, *, value: Any = None, client: str | None = None, **fields: Any) -> Finding:
     severity, message, fix = render(rule, value=value, **fields)
-    return Finding(rule=rule, severity=severity, message=message, location=location, value=value, client=client, fix=fix)
+    return Finding(rule=rule, severity=severity, message=message, location=location,
+                   value=None if value is None else str(value), client=client, fix=fix)
 
 
 def _rule_words(spec: Field) -> str:

@@ -186,13 +186,30 @@ def test_unknown_guideline_is_exit_2(tmp_path):
 def test_doses_json_equals_library(tmp_path):
     import json
 
-    from audit.findings import worst_first
+    from audit.findings import findings_json
 
     path = write_return(tmp_path / "r.xlsx", [client(1, DOSE_MG=45, OPIUSE=2), client(2, SEX="q")])
     result = CliRunner().invoke(app, ["doses", str(path), "--format", "json"])
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     audit = audit_doses(path)
-    assert data["findings"] == [f.to_dict() for f in worst_first(audit.all_findings)]
+    assert data["findings"] == json.loads(findings_json(audit.findings_frame()))
+    assert [(f["rule"], f["severity"]) for f in data["findings"]] == [
+        ("MET-BELOW-OPTIMAL", "error"), ("RET-CODE-NOT-ALLOWED", "error")]  # worst first, then by row
+    assert data["summary"] == {"error": 2, "warning": 0, "info": 0}
     assert [{k: v for k, v in i.items() if k != "file"} for i in data["indicators"]] == [i.to_dict() for i in audit.indicators]
     assert {"id", "label", "numerator", "denominator", "value", "ci_low", "ci_high"} <= set(data["indicators"][0])
+
+
+def test_findings_frame_says_what_the_objects_say(tmp_path):
+    from audit.findings import worst_first
+
+    clients = [client(1, DOSE_MG=45, OPIUSE=2, NALOXONE="N"), client(2, AGE=12), client(3, HEPCSTAT="D", INJSTAT="C")]
+    audit = audit_doses(write_return(tmp_path / "r.xlsx", clients))
+    objects = [f.to_dict() for f in worst_first(audit.all_findings)]
+    rows = audit.findings_frame().to_dicts()
+    assert len(rows) == len(objects) == 4
+    for row, obj in zip(rows, objects):
+        assert {k: row[k] for k in ("rule", "severity", "message", "value", "client", "citation")} == \
+               {k: obj.get(k) for k in ("rule", "severity", "message", "value", "client", "citation")}
+        assert {k: v for k, v in row["location"].items() if v is not None} == obj["location"]

@@ -14,6 +14,7 @@ import pytest
 from builders import PERIOD_END, client, write_return
 
 from audit.doses import audit_doses
+from audit.findings import worst_first
 
 LOWER = {"error": "warning", "warning": "info", "info": "info"}
 MAINT = ("maintenance", "stabilisation")
@@ -104,3 +105,8 @@ def test_counts_match_an_independent_reading(tmp_path, seed):
     expected = Counter(hit for c in clients for hit in oracle(c))
     assert Counter((f.rule, f.severity.value) for f in audit.findings) == expected
     assert len(expected) >= 25  # the random return exercises most rules and severities
+    # the fast JSON path (a polars frame) says what the Finding objects say, in the same order
+    rows = audit.findings_frame().to_dicts()
+    objects = [f.to_dict() for f in worst_first(audit.all_findings)]
+    assert [(r["rule"], r["severity"], r["message"], r["location"]["cell"], r["client"], r["value"]) for r in rows] == \
+           [(o["rule"], o["severity"], o["message"], o["location"].get("cell"), o["client"], o["value"]) for o in objects]
