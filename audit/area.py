@@ -127,7 +127,7 @@ def audit_area(paths: Iterable[str | Path], guideline: str = "uk-2017", strict: 
     returns, contracts = area_files(paths)
     for path in returns:
         try:
-            area.returns.append(audit_doses(path, rules))
+            area.returns.append(refuse_identifiable(audit_doses(path, rules)))
         except InputRefused as exc:
             if strict:
                 raise
@@ -140,3 +140,13 @@ def audit_area(paths: Iterable[str | Path], guideline: str = "uk-2017", strict: 
                 raise
             area.refused.append(exc)
     return area
+
+
+def refuse_identifiable(audit: DoseAudit) -> DoseAudit:
+    """Reports are shared: a return carrying NHS numbers as client ids is not reported at all."""
+    rows = [f.location.row for f in audit.validated.findings if f.rule == "RET-NHS-NUMBER"]
+    if rows:
+        shown = ", ".join(str(r) for r in rows[:5]) + (" ..." if len(rows) > 5 else "")
+        raise InputRefused(audit.validated.path, f"has client ids that look like NHS numbers (OST rows {shown}); "
+                                                 "replace them with pseudonymised ids before reporting")
+    return audit

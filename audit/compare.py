@@ -185,7 +185,7 @@ def place_on_funnels(areas: list[AreaSummary], labels: dict[str, str]) -> dict[s
 
 def funnel_svgs(comparison: Comparison) -> dict[str, str]:
     """One funnel plot per indicator; points labelled by LA code or area number."""
-    from audit.charts import funnel_plot
+    from audit.svg import funnel
 
     out = {}
     for ind_id, pool in comparison.pooled.items():
@@ -196,7 +196,7 @@ def funnel_svgs(comparison: Comparison) -> dict[str, str]:
             for ind in area.indicators:
                 if ind.id == ind_id and not ind.suppressed and ind.denominator:
                     points.append((area_label(area, number), ind.numerator, ind.denominator))
-        out[ind_id] = funnel_plot(points, pool["value"], lambda n, t=pool["value"]: funnel_limits(t, n), pool["label"])
+        out[ind_id] = funnel(points, pool["value"], lambda n, t=pool["value"]: funnel_limits(t, n), pool["label"])
     return out
 
 

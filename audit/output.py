@@ -159,6 +159,11 @@ def text_doses(console, audits, quiet: bool = False) -> None:
         if audit.validated.findings:
             counts = summarise(audit.validated.findings)
             console.print(f"\n  validation: {counts['error']} error(s), {counts['warning']} warning(s) (run `ost-audit validate` for details)")
+            errors = [f for f in worst_first(audit.validated.findings) if f.severity.value == "error"]
+            for f in errors[:20]:
+                console.print(f"    [bold red]error[/bold red]   {escape(f.location.label()):<10} {escape(f.message)}  [dim]({f.rule})[/dim]")
+            if len(errors) > 20:
+                console.print(f"    ... and {len(errors) - 20} more")
 
 
 def text_rules(console, guideline) -> None:

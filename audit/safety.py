@@ -8,7 +8,9 @@ XML parsers behind us only ever read files that passed.
 
 from __future__ import annotations
 
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +80,8 @@ def check_ooxml(path: Path, *, kind: str, required_part: str, limits: Limits = L
             _inflate_all(path, zf, members, limits)
     except InputRefused:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, OSError, ValueError, KeyError, NotImplementedError,
+            RuntimeError) as exc:
         raise InputRefused(path, f"is corrupt or truncated ({_short(exc)})") from None
 
 

@@ -145,6 +145,11 @@ def _hyphenate(wrapped: list[str]) -> list[str]:
 
 
 def write_pdf(spec: ContractSpec, path: Path, lines_per_page: int = 42) -> Path:
+    import os
+    import tempfile
+
+    # matplotlib keeps a font cache under the home folder; point it at a throwaway folder instead
+    os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="ost-audit-mpl-"))
     import matplotlib
 
     matplotlib.use("Agg")

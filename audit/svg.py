@@ -75,3 +75,55 @@ def histogram(values: Sequence[float], xlabel: str, band: Sequence[float] | None
                      f'<text x="{lx + 14}" y="{15 + i * 14}">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def funnel(points: Sequence[tuple[str, int, int]], target: float, limits, title: str) -> str:
+    """A funnel plot: each area's proportion against its denominator, with control limits around the target.
+
+    `limits(n)` gives low95/high95/low998/high998 for a denominator n. Labels are escaped.
+    """
+    width, height = 560, 340
+    left, right, top, bottom = 50, 16, 30, 44
+    plot_w, plot_h = width - left - right, height - top - bottom
+    largest = max([d for _, _, d in points] + [10])
+    xmax = largest * 1.08
+
+    def x(n: float) -> float:
+        return left + n / xmax * plot_w
+
+    def y(p: float) -> float:
+        return top + (1 - p) * plot_h
+
+    ns = sorted({max(1, round(xmax * k / 120)) for k in range(1, 121)})
+    bounds = [(n, limits(n)) for n in ns]
+
+    def line(attr: str, colour: str, dash: str = "") -> str:
+        pts = " ".join(f"{x(n):.1f},{y(getattr(b, attr)):.1f}" for n, b in bounds)
+        return f'<polyline class="limit-{attr}" points="{pts}" fill="none" stroke="{colour}" stroke-width="1.2"{dash}/>'
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
+             f'font-family="system-ui, sans-serif" font-size="11">',
+             f'<text x="{left}" y="16" font-weight="600">{escape(title)}</text>',
+             line("high95", "#e39b2d"), line("low95", "#e39b2d"),
+             line("high998", "#b03a2e", ' stroke-dasharray="5 3"'), line("low998", "#b03a2e", ' stroke-dasharray="5 3"'),
+             f'<line class="target" x1="{left}" y1="{y(target):.1f}" x2="{left + plot_w}" y2="{y(target):.1f}" stroke="#555"/>',
+             f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#333"/>',
+             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#333"/>']
+    for p in (0, 0.25, 0.5, 0.75, 1):
+        parts.append(f'<text x="{left - 6}" y="{y(p) + 4:.1f}" text-anchor="end">{int(p * 100)}%</text>')
+    for k in range(0, 6):
+        n = round(xmax * k / 5)
+        parts.append(f'<text x="{x(n):.1f}" y="{top + plot_h + 14}" text-anchor="middle">{n}</text>')
+    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle">denominator (clients)</text>')
+    for label, n, d in points:
+        if d:
+            cx, cy = x(d), y(n / d)
+            parts.append(f'<circle class="area" cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="#2b5d8a"><title>{escape(label)}: {n}/{d}</title></circle>'
+                         f'<text x="{cx + 5:.1f}" y="{cy - 4:.1f}" font-size="9">{escape(label)}</text>')
+    legend = [("#e39b2d", "95% limits"), ("#b03a2e", "99.8% limits"), ("#555", f"pooled {100 * target:.1f}%")]
+    for i, (colour, text) in enumerate(legend):
+        lx, ly = left + plot_w - 120, top + plot_h - 46 + i * 14
+        parts.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 16}" y2="{ly - 4}" stroke="{colour}" stroke-width="2"/>'
+                     f'<text x="{lx + 20}" y="{ly}">{escape(text)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

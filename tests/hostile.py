@@ -59,3 +59,35 @@ def make_all(tmp: Path) -> dict[str, Path]:
     files["no-workbook-part"] = _rewrite(good, tmp / "noworkbook.xlsx",
                                          lambda n, d: None if n in ("xl/workbook.xml", "__extra__") else d)
     return files
+
+
+def make_contracts(tmp: Path) -> dict[str, Path]:
+    """Hostile and broken contracts."""
+    import docx as python_docx
+    from pypdf import PdfWriter
+
+    good = tmp / "good.docx"
+    document = python_docx.Document()
+    document.add_paragraph("4.1 OST will not be time-limited.")
+    document.save(good)
+    files: dict[str, Path] = {}
+    files["docx-truncated"] = tmp / "truncated.docx"
+    files["docx-truncated"].write_bytes(good.read_bytes()[:1500])
+    files["docx-encrypted"] = tmp / "encrypted.docx"
+    files["docx-encrypted"].write_bytes(OLE_MAGIC + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 1024)
+    files["docx-entities"] = _rewrite(good, tmp / "entities.docx", lambda n, d: None if n == "__extra__" else (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>' + d.split(b"?>", 1)[-1] if n == "word/document.xml" else d))
+    files["docx-macro"] = _rewrite(good, tmp / "macro.docm.docx", lambda n, d: ("word/vbaProject.bin", b"\0" * 64) if n == "__extra__" else d)
+    files["pdf-not-pdf"] = tmp / "fake.pdf"
+    files["pdf-not-pdf"].write_bytes(b"MZ\x90\x00 this is not a pdf")
+    files["pdf-corrupt"] = tmp / "corrupt.pdf"
+    files["pdf-corrupt"].write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n" + b"\xff" * 300)
+    writer = PdfWriter()
+    for _ in range(2001):
+        writer.add_blank_page(72, 72)
+    files["pdf-too-many-pages"] = tmp / "long.pdf"
+    with files["pdf-too-many-pages"].open("wb") as fh:
+        writer.write(fh)
+    files["txt-binary"] = tmp / "binary.txt"
+    files["txt-binary"].write_bytes(b"\x00\x01\x02" * 100)
+    return files

@@ -32,7 +32,7 @@ def area_dir(tmp_path):
     folder.mkdir()
     hostile = dict(SUBMISSION, PROVIDER_NAME="<b>Evil</b> & Co <img src=x onerror=alert(1)>")
     clients = [client(1, DOSE_MG=45, OPIUSE=3, DOSE_NOTE="<script>alert('x')</script>"),
-               client(2, NALOXONE="N", INJSTAT="C"), client(3, SEX="Male"), client(4, CLIENTID="9434765919"),
+               client(2, NALOXONE="N", INJSTAT="C"), client(3, SEX="Male"), client(4, CLIENTID="TS-4"),
                client(5, OST_MEDICATION="buprenorphine", DOSE_MG=8, PREV_DOSE_MG=None)]
     write_return(folder / "return.xlsx", clients, submission=hostile)
     write_docx(SPECS[0], folder / "spec.docx")
@@ -80,8 +80,16 @@ def test_every_json_finding_appears_in_the_report(area_dir):
         assert f["quote"].replace("&", "&amp;")[:60] in visible
 
 
-def test_nhs_number_never_in_the_report(area_dir):
-    assert "9434765919" not in render_report(audit_area([area_dir]))
+def test_return_with_nhs_numbers_is_refused_for_reporting(tmp_path):
+    folder = tmp_path / "a"
+    folder.mkdir()
+    path = write_return(folder / "r.xlsx", [client(1), client(2, CLIENTID="9434765919")])
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(folder), "--output", str(out)])
+    assert result.exit_code == 2 and "NHS numbers" in result.stderr and "rows 3" in result.stderr
+    assert not out.exists() and "9434765919" not in result.stderr
+    validated = runner.invoke(app, ["validate", str(path)])
+    assert validated.exit_code == 1 and "RET-NHS-NUMBER" in validated.stdout and "9434765919" not in validated.stdout
 
 
 def test_synthetic_banner_and_empty_states(tmp_path):

@@ -28,3 +28,16 @@ def test_labels_are_escaped():
     svg = histogram([1, 2], "<script>alert(1)</script>")
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     ET.fromstring(svg)
+
+
+def test_funnel_points_limits_and_escaping():
+    from audit.stats import funnel_limits
+    from audit.svg import funnel
+
+    svg = funnel([("E06000001", 40, 50), ("<b>x</b>", 10, 100)], 0.5, lambda n: funnel_limits(0.5, n), "Naloxone & more")
+    root = ET.fromstring(svg)
+    circles = [c for c in root.iter(f"{NS}circle") if c.get("class") == "area"]
+    assert len(circles) == 2
+    assert float(circles[0].get("cy")) < float(circles[1].get("cy"))  # 80% plots above 10%
+    assert len([p for p in root.iter(f"{NS}polyline")]) == 4
+    assert "<b>x</b>" not in svg and "&lt;b&gt;x&lt;/b&gt;" in svg and "Naloxone &amp; more" in svg

@@ -215,21 +215,33 @@ def _pdf(path: Path) -> ContractText:
     with path.open("rb") as fh:
         if not fh.read(1024).lstrip().startswith(b"%PDF"):
             raise InputRefused(path, "is not a PDF")
-    try:
-        from pypdf import PdfReader
+    import logging
+    import warnings
 
-        reader = PdfReader(str(path))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise InputRefused(path, "is password-protected; remove the password and send it again")
-        pages = len(reader.pages)
-        if pages > LIMITS.max_pdf_pages:
-            raise InputRefused(path, f"has {pages} pages, over the {LIMITS.max_pdf_pages}-page limit")
-        page_lines = [(page.extract_text() or "").splitlines() for page in reader.pages]
+    # pypdf reports damage through logging and warnings; our one sentence says it instead
+    logging.getLogger("pypdf").addHandler(logging.NullHandler())
+    logging.getLogger("pypdf").propagate = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            page_lines = _pdf_lines(path)
     except InputRefused:
         raise
     except Exception as exc:
         raise InputRefused(path, f"is corrupt or unreadable as a PDF ({type(exc).__name__})") from None
     return pdf_passages(page_lines, str(path))
+
+
+def _pdf_lines(path: Path) -> list[list[str]]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise InputRefused(path, "is password-protected; remove the password and send it again")
+    pages = len(reader.pages)
+    if pages > LIMITS.max_pdf_pages:
+        raise InputRefused(path, f"has {pages} pages, over the {LIMITS.max_pdf_pages}-page limit")
+    return [(page.extract_text() or "").splitlines() for page in reader.pages]
 
 
 def pdf_passages(page_lines: list[list[str]], file: str) -> ContractText:

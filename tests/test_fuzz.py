@@ -1,0 +1,93 @@
+"""Fuzzing: mutated workbooks and contracts give exit 0, 1 or 2, never a crash.
+
+An unexpected exception would still exit 2 (the CLI's last guard), so the
+tests also require that every refusal is a reasoned one: the guard's
+"could not finish" sentence, which marks a bug, must never appear.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import docx as python_docx
+from builders import client, write_return
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from audit.cli import app
+
+runner = CliRunner()
+FUZZ = settings(max_examples=int(os.environ.get("OST_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@functools.cache
+def seeds() -> dict[str, bytes]:
+    """Valid inputs to mutate (made once; not a fixture, so Hypothesis does not print them)."""
+    tmp = Path(tempfile.mkdtemp(prefix="ost-fuzz-"))
+    book = write_return(tmp / "r.xlsx", [client(1), client(2, DOSE_MG="60mg"), client(3, NALOXONE="N")])
+    document = python_docx.Document()
+    document.add_heading("Schedule 5 - Payment", level=1)
+    document.add_paragraph("5.1 Ten per cent of the contract value is paid on successful completions.")
+    document.add_paragraph("5.2 OST will not be time-limited.")
+    document.save(tmp / "c.docx")
+    from audit.sample_contracts import SPECS, write_pdf
+
+    write_pdf(SPECS[1], tmp / "c.pdf")
+    return {"xlsx": book.read_bytes(), "docx": (tmp / "c.docx").read_bytes(), "pdf": (tmp / "c.pdf").read_bytes()}
+
+
+mutations = st.lists(st.tuples(st.floats(0, 1, allow_nan=False), st.integers(0, 255)), min_size=1, max_size=8)
+
+
+def flip(data: bytes, edits: list[tuple[float, int]], cut: float | None) -> bytes:
+    buf = bytearray(data)
+    for where, value in edits:
+        buf[int(where * (len(buf) - 1))] = value
+    return bytes(buf[: max(1, int(cut * len(buf)))] if cut is not None else buf)
+
+
+def mutate_member(data: bytes, suffix: str, edits: list[tuple[float, int]]) -> bytes:
+    """Change bytes inside one XML part and zip it again, so the parsers behind the zip layer are reached."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    names = [n for n in src.namelist() if n.endswith(suffix)]
+    target = names[0] if names else src.namelist()[0]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            body = src.read(name)
+            dst.writestr(name, flip(body, edits, None) if name == target else body)
+    return out.getvalue()
+
+
+def check(result) -> None:
+    assert result.exit_code in (0, 1, 2), result.output
+    assert "Traceback" not in result.output and "could not finish" not in result.stderr, result.stderr
+    if result.exit_code == 2:
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+@FUZZ
+@given(edits=mutations, cut=st.one_of(st.none(), st.floats(0.05, 0.99)), inner=st.booleans(), command=st.sampled_from(["validate", "doses"]))
+def test_mutated_workbooks(tmp_path, edits, cut, inner, command):
+    path = tmp_path / "fuzz.xlsx"
+    data = mutate_member(seeds()["xlsx"], "sheet2.xml", edits) if inner else flip(seeds()["xlsx"], edits, cut)
+    path.write_bytes(data)
+    check(runner.invoke(app, [command, str(path)]))
+    assert path.read_bytes() == data
+
+
+@FUZZ
+@given(edits=mutations, cut=st.one_of(st.none(), st.floats(0.05, 0.99)), kind=st.sampled_from(["docx", "docx-inner", "pdf"]))
+def test_mutated_contracts(tmp_path, edits, cut, kind):
+    suffix = "pdf" if kind == "pdf" else "docx"
+    path = tmp_path / f"fuzz.{suffix}"
+    data = mutate_member(seeds()["docx"], "document.xml", edits) if kind == "docx-inner" else flip(seeds()[suffix], edits, cut)
+    path.write_bytes(data)
+    check(runner.invoke(app, ["contracts", str(path)]))
+    assert Path(path).read_bytes() == data

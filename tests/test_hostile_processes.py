@@ -1,0 +1,87 @@
+"""Hostile files through the real command, in its own process: exit code, time, memory, input unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from builders import COLUMNS, client, write_return
+from hostile import make_all, make_contracts
+
+LIMIT_SECONDS = 30
+LIMIT_MB = 1024
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hostile-proc")
+    out = make_all(tmp)
+    out["missing-sheet"] = write_return(tmp / "nosheet.xlsx", [client(1)], ost_sheet="")
+    out["missing-columns"] = write_return(tmp / "nocols.xlsx", [client(1)], columns=[c for c in COLUMNS if c not in ("DOSE_MG", "PHASE")])
+    return out
+
+
+@pytest.fixture(scope="module")
+def contracts(tmp_path_factory):
+    return make_contracts(tmp_path_factory.mktemp("hostile-contracts"))
+
+
+def run(*args: str) -> tuple[int, str, str, float, int]:
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "audit", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = proc.communicate(timeout=LIMIT_SECONDS * 2)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"{args} did not finish")
+    _, _, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
+    elapsed = time.perf_counter() - start
+    peak = (usage.ru_maxrss // 1024) if usage else 0
+    return proc.returncode, out.decode(), err.decode(), elapsed, peak
+
+
+EXPECTED = {"empty": 2, "not-a-zip": 2, "truncated": 2, "encrypted": 2, "macro": 2, "zip-bomb": 2, "billion-laughs": 2,
+            "no-workbook-part": 2, "missing-sheet": 1, "missing-columns": 1}
+
+
+@pytest.mark.parametrize("command", ["validate", "doses"])
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_hostile_returns(files, command, kind):
+    path = files[kind]
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    code, out, err, seconds, _ = run(command, str(path))
+    assert code == EXPECTED[kind], (out, err)
+    assert "Traceback" not in out + err
+    if code == 2:
+        assert len(err.strip().splitlines()) == 1 and str(path) in err
+    else:
+        assert ("RET-MISSING-SHEET" if kind == "missing-sheet" else "RET-MISSING-COLUMN") in out
+    assert seconds < LIMIT_SECONDS
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_zip_bomb_refused_in_bounded_memory(files):
+    """The bomb inflates to 300 MB; refusing it must not hold it in memory."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    code, _, err, seconds, _ = run("validate", str(files["zip-bomb"]))
+    peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) // 1024
+    assert code == 2 and "zip bomb" in err and seconds < LIMIT_SECONDS
+    assert peak_mb < LIMIT_MB
+
+
+@pytest.mark.parametrize("kind,reason", [
+    ("docx-truncated", "corrupt or truncated"), ("docx-encrypted", "password-protected"), ("docx-entities", "entit"),
+    ("docx-macro", "macros"), ("pdf-not-pdf", "not a PDF"), ("pdf-corrupt", "PDF"), ("pdf-too-many-pages", "page limit"),
+    ("txt-binary", "not a text file")])
+def test_hostile_contracts(contracts, kind, reason):
+    path = contracts[kind]
+    before = path.read_bytes()
+    code, out, err, seconds, _ = run("contracts", str(path))
+    assert code == 2 and reason in err and "Traceback" not in out + err and len(err.strip().splitlines()) == 1
+    assert seconds < LIMIT_SECONDS and path.read_bytes() == before
