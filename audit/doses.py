@@ -178,15 +178,15 @@ def _because(rule: Rule) -> pl.Expr:
 
 def _render_hits(hits: pl.DataFrame, frame: pl.DataFrame, guideline: Guideline) -> pl.DataFrame:
     """Messages and values for the rows that hit, one rule at a time (never for every client)."""
-    base = frame.with_columns(pl.col(context_column("AS_OF")).alias("AS_OF"))
-    rules = {r.id: r for r in guideline.rules}
-    parts = []
-    for (rule_id,), part in hits.partition_by("_key", as_dict=True).items():
-        rule = rules[rule_id]
-        parts.append(part.join(base, on=ROW, how="left").select(
-            ROW, "CLIENTID", "_key", "hit", message=_message(rule), value=_shown(pl.col(rule.location))))
     schema = {ROW: pl.Int64, "CLIENTID": pl.String, "_key": pl.String, "hit": pl.String, "message": pl.String, "value": pl.String}
-    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    if hits.height == 0:
+        return pl.DataFrame(schema=schema)
+    base = frame.select(pl.exclude(f"^{BAD}.*$")).with_columns(pl.col(context_column("AS_OF")).alias("AS_OF"))
+    joined = hits.join(base, on=ROW, how="left")
+    rules = {r.id: r for r in guideline.rules}
+    parts = [part.select(ROW, "CLIENTID", "_key", "hit", message=_message(rules[rule_id]), value=_shown(pl.col(rules[rule_id].location)))
+             for (rule_id,), part in joined.partition_by("_key", as_dict=True).items()]
+    return pl.concat(parts)
 
 
 def _shown(expr: pl.Expr) -> pl.Expr:
@@ -273,17 +273,14 @@ def medication_summary(validated: ValidatedReturn, guideline: Guideline) -> list
     clients = validated.clients.filter(~validated.invalid["DOSE_MG"] & ~validated.invalid["OST_MEDICATION"])
     if clients.height == 0:
         return []
+    bands = {med: b.get("optimal") for med, b in guideline.dose_bands.items() if b.get("optimal")}
+    low = pl.col("OST_MEDICATION").replace_strict({m: float(b[0]) for m, b in bands.items()}, default=None, return_dtype=pl.Float64)
+    high = pl.col("OST_MEDICATION").replace_strict({m: float(b[1]) for m, b in bands.items()}, default=None, return_dtype=pl.Float64)
     maintenance = pl.col("PHASE").is_in(["maintenance", "stabilisation"])
-    exprs = [pl.len().alias("clients"), pl.col("DOSE_MG").median().alias("median_dose"),
-             maintenance.sum().alias("maintenance")]
-    table = clients.group_by("OST_MEDICATION").agg(exprs).sort("clients", descending=True)
-    out = []
-    for med, n, median, n_maint in table.iter_rows():
-        band = guideline.dose_bands.get(med, {}).get("optimal")
-        in_band = None
-        if band and n_maint:
-            in_band = clients.filter((pl.col("OST_MEDICATION") == med) & maintenance
-                                     & pl.col("DOSE_MG").is_between(band[0], band[1])).height
-        out.append({"medication": med, "clients": n, "median_dose": median, "maintenance": n_maint,
-                    "optimal_band": band, "in_band": in_band})
-    return out
+    table = clients.group_by("OST_MEDICATION").agg(
+        pl.len().alias("clients"), pl.col("DOSE_MG").median().alias("median_dose"), maintenance.sum().alias("maintenance"),
+        (maintenance & pl.col("DOSE_MG").is_between(low, high)).sum().alias("in_band"),
+    ).sort(["clients", "OST_MEDICATION"], descending=[True, False])
+    return [{"medication": med, "clients": n, "median_dose": median, "maintenance": n_maint, "optimal_band": bands.get(med),
+             "in_band": in_band if med in bands and n_maint else None}
+            for med, n, median, n_maint, in_band in table.iter_rows()]

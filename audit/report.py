@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,9 @@ VERDICT_WORDS = {
 VERDICT_CLASS = {"yes": "bad", "no": "good", "no-evidence": "neutral", "no-text-layer": "neutral", "no-contract": "neutral"}
 
 
+@cache
 def environment() -> Environment:
+    """One Jinja environment per process, so templates compile once (compare renders one report per area)."""
     env = Environment(loader=FileSystemLoader(str(data_dir("templates"))), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lambda v: "-" if v is None else f"{100 * v:.1f}%"
