@@ -55,8 +55,10 @@ except pa.errors.SchemaErrors as e:
 """
 FRICTIONLESS = """
 from frictionless import Resource, formats
-report = Resource({path!r}, control=formats.ExcelControl(sheet='OST')).validate(limit_errors=10**9)
-assert report.stats['rows'] > 0, report.flatten(['type', 'note'])[:3]
+import os
+resource = Resource(os.path.basename({path!r}), basepath=os.path.dirname({path!r}), control=formats.ExcelControl(sheet='OST'))
+report = resource.validate(limit_errors=10**9)
+assert report.tasks[0].stats['rows'] > 0, report.flatten(['type', 'note'])[:3]
 """
 TOOL = sys.executable
 
@@ -67,7 +69,8 @@ def run(argv: list[str]) -> tuple[float, int]:
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
+    allowed = (0, 1) if argv[1:3] == ["-m", "audit"] else (0,)  # ost-audit exits 1 when it finds faults
+    if os.waitstatus_to_exitcode(status) not in allowed:
         raise SystemExit(f"failed: {' '.join(argv)}")
     return elapsed, usage.ru_maxrss // 1024
 
