@@ -73,6 +73,15 @@ def progress_callback(total: int, enabled: bool) -> tuple[Callable[[str], None] 
     return (lambda _label: bar.advance(task)), bar.stop
 
 
+def with_progress(total: int, enabled: bool, work: Callable[[Callable[[str], None] | None], object]):
+    """Run `work(tick)` with a progress bar when one is wanted (see progress_callback)."""
+    tick, done = progress_callback(total, enabled)
+    try:
+        return work(tick)
+    finally:
+        done()
+
+
 def emit(text: str, output: Path | None, inputs: list[Path]) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -113,11 +122,7 @@ def validate(
         from audit.output import envelope, summary_line, text_findings, to_json
         from audit.validate import validate_returns
 
-        tick, done = progress_callback(len(files), format is Format.text and not quiet)
-        try:
-            results = validate_returns(files, on_file=tick)
-        finally:
-            done()
+        results = with_progress(len(files), format is Format.text and not quiet, lambda tick: validate_returns(files, on_file=tick))
         if annotate is not None:
             from audit.annotate import annotate_return
 
@@ -153,11 +158,8 @@ def doses(
         from audit.findings import fails_counts, findings_json, sort_findings_frame
         from audit.output import counts_line, envelope_json, text_doses
 
-        tick, done = progress_callback(len(files), format is Format.text and not quiet)
-        try:
-            audits = audit_doses_many(files, guideline, on_file=tick)
-        finally:
-            done()
+        audits = with_progress(len(files), format is Format.text and not quiet,
+                               lambda tick: audit_doses_many(files, guideline, on_file=tick))
         counts = {s: sum(a.counts()[s] for a in audits) for s in ("error", "warning", "info")}
         if format is Format.json:
             import polars as pl
@@ -213,11 +215,7 @@ def contracts(
         from audit.output import envelope, text_contracts, to_json
 
         files = contract_files(paths)
-        tick, done = progress_callback(len(files), format is Format.text and not quiet)
-        try:
-            scans = scan_contracts(files, on_file=tick)
-        finally:
-            done()
+        scans = with_progress(len(files), format is Format.text and not quiet, lambda tick: scan_contracts(files, on_file=tick))
         findings = [f for s in scans for f in s.findings]
         if format is Format.json:
             text = to_json(envelope("contracts", [{"path": s.file, "sha256": s.sha256} for s in scans], findings,
@@ -281,11 +279,8 @@ def compare(
             guard_output(csv_path, inputs)
         report_dir = output.parent / f"{output.stem}-areas"
         count = len([p for p in areas_dir.iterdir() if p.is_dir()]) if areas_dir.is_dir() else 0
-        tick, done = progress_callback(count, format is Format.text and not quiet)
-        try:
-            comparison = compare_areas(areas_dir, guideline, public=public, report_dir=report_dir, on_area=tick)
-        finally:
-            done()
+        comparison = with_progress(count, format is Format.text and not quiet,
+                                   lambda tick: compare_areas(areas_dir, guideline, public=public, report_dir=report_dir, on_area=tick))
         html = render_compare(comparison, output)
         write_atomic(output, lambda tmp: tmp.write_text(html, encoding="utf-8"))
         if csv_path is not None:

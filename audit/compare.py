@@ -13,11 +13,12 @@ import os
 import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from audit.doses import IndicatorResult
 from audit.errors import InputRefused
 from audit.findings import Finding, Location, Severity
 from audit.stats import funnel_limits, funnel_position, wilson
@@ -27,15 +28,9 @@ SUPPRESSED = "*"
 
 
 @dataclass
-class AreaIndicator:
-    id: str
-    label: str
-    numerator: int
-    denominator: int
-    value: float | None
-    ci_low: float | None
-    ci_high: float | None
-    better: str
+class AreaIndicator(IndicatorResult):
+    """An area's indicator with its place on the funnel, and whether it may be published."""
+
     position: str | None = None
     suppressed: bool = False
 
@@ -105,8 +100,7 @@ def _summarise(folder: str, guideline: str, report_dir: str | None) -> AreaSumma
         target = Path(report_dir) / f"{slug}.html"
         write_report(area, target)
         report = str(target)
-    indicators = [AreaIndicator(i.id, i.label, i.numerator, i.denominator, i.value, i.ci_low, i.ci_high, i.better)
-                  for i in area.indicators]
+    indicators = [AreaIndicator(**asdict(i)) for i in area.indicators]
     return AreaSummary(folder, area.code, area.name if area.returns else Path(folder).name, area.clients, indicators,
                        area.verdicts, area.validation_errors, status, notes, report)
 
