@@ -393,15 +393,22 @@ class _OstSheet:
                     continue
                 key = f"{rule['id']}|{column}"
                 rules[key] = (rule, column)
-                structs[key] = pl.struct(hit=pl.when(compile_condition(rule["when"], this=column)).then(pl.lit(True)),
-                                         value=pl.col(column).cast(pl.String),
-                                         other=_other_expr(rule["when"], column).cast(pl.String))
-        for row, cid, key, _, value, other in hits_long(frame, structs, [ROW, self._client_expr().alias("_c")]).iter_rows():
+                structs[key] = pl.struct(hit=pl.when(compile_condition(rule["when"], this=column)).then(pl.lit(True)))
+        hits = hits_long(frame, structs, [ROW, self._client_expr().alias("_c")])
+        if hits.height == 0:
+            return
+        # the values shown in messages, for the rows that hit only
+        joined = hits.join(frame, on=ROW, how="left")
+        for (key,), part in joined.partition_by("_key", as_dict=True).items():
             rule, column = rules[key]
-            self.findings.append(Finding(
-                rule=rule["id"], severity=Severity(rule["severity"]),
-                message=rule["message"].format(column=column, other=_display(other)),
-                location=self._loc(column, row), value=None if value is None else str(_display(value)), client=cid, fix=rule.get("fix")))
+            shown = part.select(ROW, "_c", pl.col(column).cast(pl.String).alias("_v"),
+                                _other_expr(rule["when"], column).cast(pl.String).alias("_o"))
+            for row, cid, value, other in shown.iter_rows():
+                self.findings.append(Finding(
+                    rule=rule["id"], severity=Severity(rule["severity"]),
+                    message=rule["message"].format(column=column, other=_display(other)),
+                    location=self._loc(column, row), value=None if value is None else str(_display(value)), client=cid,
+                    fix=rule.get("fix")))
 
     # helpers
 
