@@ -50,9 +50,6 @@ class ValidatedReturn:
         """Sample data says so in its names; reports show a banner."""
         return any("SYNTHETIC" in str(v).upper() for v in self.submission.values() if isinstance(v, str))
 
-    def cell(self, column: str, row: int) -> str:
-        return f"{self.letters.get(column, '?')}{row}"
-
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
