@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from audit.conditions import ConditionError, compile_condition, describe, fields_used
+from audit.conditions import ConditionError, compile_condition, contexts_used, describe, fields_used
 from audit.errors import InputRefused
 from audit.resources import data_dir, load_yaml
 from audit.schema import load_schema
@@ -62,10 +62,8 @@ class Rule:
     @property
     def fields(self) -> set[str]:
         """Columns the rule reads: a client with an invalid one is not judged."""
-        used = fields_used(self.when) | {"OST_MEDICATION"}
-        for esc in self.escalate:
-            used |= fields_used(esc.when)
-        return used
+        conditions = [self.when, *(e.when for e in self.escalate)]
+        return set().union(*(needed_columns(c) for c in conditions)) | {"OST_MEDICATION"}
 
     def condition_text(self) -> str:
         meds = f"{', '.join(self.medications)}: " if self.medications else "all: "
@@ -83,7 +81,7 @@ class Indicator:
 
     @property
     def fields(self) -> set[str]:
-        return fields_used(self.denominator) | fields_used(self.numerator)
+        return needed_columns(self.denominator) | needed_columns(self.numerator)
 
 
 @dataclass(frozen=True)
@@ -98,6 +96,14 @@ class Guideline:
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
+
+
+def needed_columns(condition: dict[str, Any]) -> set[str]:
+    """Columns a condition depends on, including DISD behind `$AS_OF` (DISD when discharged)."""
+    used = fields_used(condition)
+    if "$AS_OF" in contexts_used(condition):
+        used.add("DISD")
+    return used
 
 
 def available() -> list[str]:

@@ -42,7 +42,7 @@ TEMPLATES: dict[str, Template] = {
     "RET-OUT-OF-RANGE": Template(E, "{column} must be {expected}; {value} is not", "correct the value ({expected})"),
     "RET-PATTERN": Template(E, "{column} must be {expected}; '{value}' is not", "correct the value ({expected})"),
     "RET-TOO-LONG": Template(E, "{column} is {length} characters long; at most {limit} are allowed", "shorten the text"),
-    "RET-DUPLICATE-ID": Template(E, "CLIENTID '{value}' appears more than once (rows {rows})", "each client appears once; merge the rows or correct the id"),
+    "RET-DUPLICATE-ID": Template(E, "CLIENTID '{value}' is already used in row {first}", "each client appears once; merge the rows or correct the id"),
     "RET-NHS-NUMBER": Template(E, "CLIENTID '{value}' looks like an NHS number; returns must carry pseudonymised ids only", "replace it with the provider's pseudonymised client id"),
     "RET-DOSE-IMPLAUSIBLE": Template(E, "DOSE_MG {value} is not a plausible {medication} dose ({plausible}); a data-entry error such as mg/ml confusion?", "check the dose against the prescription"),
     "RET-PERIOD-ORDER": Template(E, "PERIOD_END ({value}) is not after PERIOD_START ({other})", "correct the period dates"),

@@ -339,9 +339,9 @@ class _OstSheet:
             self.findings.append(self._pandera_finding(PANDERA_RULES[name], specs[column], int(rows[index]), value,
                                                        typed.row(index, named=True)))
         for value, dup_rows in duplicates.items():
-            for row in dup_rows:
-                shown = ", ".join(str(r) for r in sorted(dup_rows))
-                self.findings.append(_make("RET-DUPLICATE-ID", self._loc("CLIENTID", row), value=value, rows=shown, client=value))
+            first, *later = sorted(dup_rows)  # the first row keeps the id; each later row is the fault
+            for row in later:
+                self.findings.append(_make("RET-DUPLICATE-ID", self._loc("CLIENTID", row), value=value, first=first, client=value))
 
     def _pandera_finding(self, rule: str, spec: Field, row: int, value: Any, record: dict[str, Any]) -> Finding:
         cid = record.get("CLIENTID")

@@ -213,3 +213,11 @@ def test_findings_frame_says_what_the_objects_say(tmp_path):
         assert {k: row[k] for k in ("rule", "severity", "message", "value", "client", "citation")} == \
                {k: obj.get(k) for k in ("rule", "severity", "message", "value", "client", "citation")}
         assert {k: v for k, v in row["location"].items() if v is not None} == obj["location"]
+
+
+def test_invalid_discharge_date_means_review_not_judged(tmp_path):
+    """REVIEW-OVERDUE counts from DISD for a discharged client: an unreadable DISD is not guessed as PERIOD_END."""
+    clients = [client(1, LAST_REVIEW=days_before_end(120), DISD="next week", DISRSN="Incomplete - dropped out")]
+    audit = audit_doses(write_return(tmp_path / "r.xlsx", clients))
+    assert not [f for f in audit.findings if f.rule == "REVIEW-OVERDUE"]
+    assert {n.rule: n.reasons for n in audit.not_judged}["REVIEW-OVERDUE"] == {"DISD": 1}

@@ -82,9 +82,10 @@ def test_not_an_nhs_number_passes(check):
     assert errors(check([client(1, CLIENTID="9434765918")])) == set()
 
 
-def test_duplicate_clientid_reported_on_both_rows(check):
-    result = check([client(1), client(2, CLIENTID="TS000001"), client(3)])
-    assert errors(result) == {("OST", "A2", "RET-DUPLICATE-ID"), ("OST", "A3", "RET-DUPLICATE-ID")}
+def test_duplicate_clientid_reported_on_the_later_rows(check):
+    result = check([client(1), client(2, CLIENTID="TS000001"), client(3), client(4, CLIENTID="TS000001")])
+    assert errors(result) == {("OST", "A3", "RET-DUPLICATE-ID"), ("OST", "A5", "RET-DUPLICATE-ID")}
+    assert all("row 2" in f.message for f in by_rule(result, "RET-DUPLICATE-ID"))
 
 
 @pytest.mark.parametrize("column,value", [
