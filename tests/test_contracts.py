@@ -32,9 +32,9 @@ def write_text(tmp_path, text, name="contract.txt"):
     return path
 
 
-@pytest.mark.parametrize("corpus", ["dev", "own", "holdout"])
+@pytest.mark.parametrize("corpus", ["dev", "own", "holdout", "holdout-2"])
 def test_passage_precision_and_recall(corpus):
-    path = {"dev": DEV, "own": ROOT / "tests/data/contract-cases.jsonl", "holdout": ROOT / "tests/data/contract-holdout.jsonl"}[corpus]
+    path = DEV if corpus == "dev" else ROOT / "tests" / "data" / f"contract-{'cases' if corpus == 'own' else corpus}.jsonl"
     if corpus == "dev" and not path.exists():
         pytest.fail(f"the shared dev corpus is missing at {path}")
     result = evaluate(load_labelled(path))

@@ -35,7 +35,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bsuccessfully\s+(?:exit|discharg|leav)\w*", r"\bcompletion rates?\b",
         r"\bcompletions?\b(?!\s+of\s+(?:the\s+|each\s+|a\s+|an\s+|any\s+)?(?:contract|agreement|assessment|works?|forms?|quarter|year|period|mobilis\w*|training|audit|survey|invoice|report|this))",
         r"\bplanned\s+(?:and\s+unplanned\s+)?(?:exits?|discharges?|endings?|completions?|ways?)\b", r"\bexit\w*\s+treatment\s+in\s+a\s+planned\s+way",
-        r"\bdrug[- ]?free\b", r"\bopiate[- ]?free\b", r"\b(?:free\s+(?:from|of)|freedom\s+from)\s+(?:dependence|drugs|opiates)",
+        r"\bdrug[- ]?free\b", r"\bopiate[- ]?free\b", r"\b(?:free\s+(?:from|of)|freedom\s+from)\s+(?:dependence|dependency|drugs|opiates|opioids)",
+        r"\bcomplet(?:es|ed|ing|e)\s+(?:their\s+|the\s+|structured\s+)?treatment\b", r"\bdoes\s+not\s+(?:return|re-?enter)\b",
         r"\bdependence[- ]?free\b", r"\bnon[- ]?re[- ]?present\w*", r"\bnot\s+re[- ]?present\w*", r"\bre[- ]?presentations?\b",
         r"\bC19[a-d]?\b", r"\btreatment exit\w*", r"\babstinen\w*\s+at\s+(?:exit|discharge)"),
     # saying that no money follows
@@ -69,7 +70,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bwithout\s+(?:a|any)\s+(?:time[- ]limit|maximum\s+(?:duration|length)|end\s+date)",
         r"\b(?:long[- ]term|lifelong|indefinite)\s+(?:or\s+(?:lifelong|long[- ]term)\s+)?(?:maintenance|prescribing|OST|treatment|substitut\w*)",
         r"\bfor\s+as\s+long\s+as\s+(?:it\s+|they\s+|the\s+\w+\s+)?(?:benefit|need|is\s+needed|is\s+clinically|required|helpful|helps)",
-        r"\bopen[- ]ended\b", r"\bcontinue\w*\s+(?:\w+\s+){0,2}indefinitely\b", r"\bnot\s+(?:impose|set|apply|place)\s+(?:a|any)\s+(?:\w+\s+)?(?:time[- ]limits?|maximum\s+(?:duration|length))", r"\bno\s+limit\s+(?:on|to)\s+(?:the\s+)?(?:length|duration)"),
+        r"\bopen[- ]ended\b", r"\bcontinue\w*\s+(?:\w+\s+){0,2}indefinitely\b",
+        r"\b(?:nobody|no\s+one|no\s+client|no\s+service\s+user|no\s+person)\s+will\s+be\s+(?:required|expected|asked|made)\s+to\s+(?:reduce|stop|leave|come\s+off)", r"\bnot\s+(?:impose|set|apply|place)\s+(?:a|any)\s+(?:\w+\s+)?(?:time[- ]limits?|maximum\s+(?:duration|length))", r"\bno\s+limit\s+(?:on|to)\s+(?:the\s+)?(?:length|duration)"),
     # the strong words that make a duration a limit
     "maximum": _re(rf"\bmaximum\s+(?:of\s+|length\s+of\s+|duration\s+of\s+|period\s+of\s+)?{DURATION}", r"\bmaximum\s+(?:length|duration|period)\b",
                    rf"\blimited\s+to\s+(?:a\s+maximum\s+of\s+)?{DURATION}", rf"\b(?:not|never)\s+(?:to\s+)?exceed(?:ing)?\s+{DURATION}",
@@ -91,7 +93,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:mandatory|compulsory|required)\s+(?:dose\s+)?(?:reduction|detox\w*|tapering)",
         r"\b(?:reduction|detox\w*|tapering|withdrawal)\s+(?:schedule|plan|regime|programme)s?\b[^.;]{0,60}\b(?:to\s+zero|within|must|mandatory|all\s+clients|every)",
         r"\b(?:must|shall|will)\s+(?:all\s+)?(?:include|have|agree|follow)\s+(?:a\s+)?(?:dose\s+)?(?:reduction|detox\w*|tapering)\s+(?:schedule|plan|regime)",
-        r"\breduc\w*\s+to\s+zero\b"),
+        r"\breduc\w*\s+to\s+zero\b",
+        r"\b(?:reduc\w*|taper\w*)\b[^.;]{0,60}\buntil\b[^.;]{0,40}\b(?:drug[- ]?free|opiate[- ]?free|abstinent|off\s+\w+|zero|detox\w*)"),
     # durations that are not limits on treatment
     "decoy": _re(
         r"\bcontract\b[^.;]{0,40}\b(?:commence|term|run|extend|expir)\w*", r"\b(?:initial\s+)?term\s+of\s+(?:this\s+)?(?:contract|agreement)",
