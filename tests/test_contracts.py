@@ -32,7 +32,7 @@ def write_text(tmp_path, text, name="contract.txt"):
     return path
 
 
-@pytest.mark.parametrize("corpus", ["dev", "own", "holdout", "holdout-2"])
+@pytest.mark.parametrize("corpus", ["dev", "own", "holdout", "holdout-2", "holdout-3"])
 def test_passage_precision_and_recall(corpus):
     path = DEV if corpus == "dev" else ROOT / "tests" / "data" / f"contract-{'cases' if corpus == 'own' else corpus}.jsonl"
     if corpus == "dev" and not path.exists():

@@ -33,7 +33,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "completion": _re(
         r"\bsuccessful(?:ly)?\s+(?:treatment\s+)?complet\w*", r"\bcomplet\w*\s+(?:treatment|their treatment)\s+successfully",
         r"\bsuccessfully\s+(?:exit|discharg|leav)\w*", r"\bcompletion rates?\b",
-        r"\bcompletions?\b(?!\s+of\s+(?:the\s+|each\s+|a\s+|an\s+|any\s+)?(?:contract|agreement|assessment|works?|forms?|quarter|year|period|mobilis\w*|training|audit|survey|invoice|report|this))",
+        r"\bcompletions?\b(?!\s+of\s+(?:the\s+|each\s+|a\s+|an\s+|any\s+|this\s+)?(?:\w+\s+)?(?:contract|agreement|assessment|works?|forms?|quarter|year|period|mobilis\w*|training|audit|survey|invoice|report|return|review|project|transfer|handover|implementation|programme|course))",
         r"\bplanned\s+(?:and\s+unplanned\s+)?(?:exits?|discharges?|endings?|completions?|ways?)\b", r"\bexit\w*\s+treatment\s+in\s+a\s+planned\s+way",
         r"\bdrug[- ]?free\b", r"\bopiate[- ]?free\b", r"\b(?:free\s+(?:from|of)|freedom\s+from)\s+(?:dependence|dependency|drugs|opiates|opioids)",
         r"\bcomplet(?:es|ed|ing|e)\s+(?:their\s+|the\s+|structured\s+)?treatment\b", r"\bdoes\s+not\s+(?:return|re-?enter)\b",
@@ -48,6 +48,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:is|are|will|shall)\s+not\s+(?:be\s+)?(?:linked|tied|related|attached|subject)\s+to\b.*\b(?:pay|price|tariff|financ|incentive|value)",
         r"\b(?:pay\w*|price|tariff|funding|incentive\w*|value)\b[^.;]*\b(?:is|are|will|shall)\s+not\s+(?:be\s+)?(?:linked|tied|related|attached|contingent|dependent)",
         r"\bnot\s+(?:on\s+)?(?:a\s+)?payment[- ]by[- ]results\b",
+        r"\b(?:not|never)\s+(?:receive|be\s+entitled\s+to|earn|attract)\s+(?:any\s+)?(?:additional\s+|extra\s+|further\s+)?(?:payment|remuneration|funding|incentive|bonus|reward)",
+        r"\bnot\s+(?:a\s+)?(?:condition|basis|determinant|factor)\s+(?:of|for|in)\s+(?:any\s+)?(?:payment|the\s+price|funding|remuneration)",
         r"\bnone\s+of\s+(?:the\s+)?(?:contract|payment|price|funding|value|remuneration)[^.;]{0,40}\b(?:contingent|dependent|linked|tied|conditional|based)", r"\bwithout\s+(?:any\s+)?(?:financial|payment)"),
     # completions mentioned only to be counted, reported or aimed for
     "monitoring": _re(
@@ -77,6 +79,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
                    rf"\blimited\s+to\s+(?:a\s+maximum\s+of\s+)?{DURATION}", rf"\b(?:not|never)\s+(?:to\s+)?exceed(?:ing)?\s+{DURATION}",
                    rf"\bno\s+(?:longer|more)\s+than\s+{DURATION}", rf"\bcapped\s+at\s+{DURATION}", rf"\bup\s+to\s+a\s+maximum\s+of\s+{DURATION}",
                    rf"\b(?:end|cease|stop|finish)(?:s|ed)?\s+(?:after|at|within|by)\s+{DURATION}",
+                   rf"\bafter\s+{DURATION}[^.;]{{0,60}}\b(?:must|shall|will|should)\s+(?:end|cease|stop|be\s+(?:stopped|withdrawn|ended|reduced))",
+                   rf"\b(?:do|does|shall|must|will|should)\s+not\s+(?:last|run|continue|exceed)\s+(?:for\s+)?(?:longer|more)\s+than\s+{DURATION}",
                    rf"\bno\s+(?:client|service\s+user|one|person|patient)s?\s+(?:will\s+|shall\s+|may\s+|should\s+)?(?:remains?|stays?|continues?|be\s+prescribed)\b[^.;]{{0,60}}\b(?:longer|more)\s+than\s+{DURATION}", rf"\bshall\s+(?:last|run)\s+no\s+(?:longer|more)\s+than\s+{DURATION}"),
     "time_limited": _re(r"(?<!not )(?<!not be )\btime[- ]limited\b", r"(?<!no )\btime[- ]limits?\s+(?:on|for|of)\b"),
     "off_within": _re(
