@@ -10,6 +10,7 @@ date) and an information note (accepted but normalised).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -77,8 +78,6 @@ def as_code(text: pl.Expr, allowed: list[str], synonyms: dict[str, str] | None =
 
 
 def _key(text: str) -> str:
-    import re
-
     return re.sub(r"\s+", " ", re.sub(DASHES, "-", text.strip().lower()))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from audit import __version__
+from audit.conditions import describe
 from audit.errors import InputRefused
 from audit.findings import Finding, summarise, worst_first
 from audit.xlsx_write import write_atomic
@@ -174,7 +175,7 @@ def text_rules(console, guideline) -> None:
     for col in ("rule", "applies when", "severity", "note lowers", "citation", "confidence"):
         table.add_column(col)
     for rule in guideline.rules:
-        severity = rule.severity + "".join(f"; {e.severity} when {describe_condition(e.when)}" for e in rule.escalate)
+        severity = rule.severity + "".join(f"; {e.severity} when {describe(e.when)}" for e in rule.escalate)
         table.add_row(rule.id, escape(rule.condition_text()), escape(severity), "yes" if rule.lowered_by_note else "no",
                       escape(rule.citation), rule.confidence)
     console.print(table)
@@ -182,34 +183,7 @@ def text_rules(console, guideline) -> None:
 
 def rules_data(guideline) -> list[dict[str, Any]]:
     return [{"id": r.id, "title": r.title, "medications": list(r.medications), "condition": r.condition_text(),
-             "severity": r.severity, "escalate": [{"severity": e.severity, "when": describe_condition(e.when), "because": e.because}
+             "severity": r.severity, "escalate": [{"severity": e.severity, "when": describe(e.when), "because": e.because}
                                                   for e in r.escalate],
              "lowered_by_note": r.lowered_by_note, "location": r.location, "citation": r.citation,
              "source": r.source.key, "confidence": r.confidence} for r in guideline.rules]
-
-
-def describe_condition(node) -> str:
-    from audit.conditions import describe
-
-    return describe(node)
-
-
-def text_contracts(console, scans, quiet: bool = False) -> None:
-    """Verdicts first, then the evidence quotes with their places."""
-    from rich.markup import escape
-
-    for scan in scans:
-        v = scan.verdicts
-        console.print(f"\n[bold underline]{escape(scan.file)}[/bold underline]")
-        console.print(f"  pays for successful completion: [bold]{v['pays_for_completion']}[/bold]    "
-                      f"time limits on treatment: [bold]{v['time_limits']}[/bold]")
-        if quiet:
-            continue
-        for f in worst_first(scan.findings):
-            style = SEVERITY_STYLE[f.severity.value]
-            category = f.extra.get("category", f.rule)
-            console.print(f"    [{style}]{category}[/{style}] {escape(f.location.label())} ({f.rule})")
-            if "marked" in f.extra:
-                console.print(f"      \"{escape(f.extra['marked'])}\"")
-            else:
-                console.print(f"      {escape(f.message)}")

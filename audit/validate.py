@@ -99,7 +99,7 @@ def _submission(sheet: Sheet | None, schema: ReturnSchema, file: str, findings: 
     frame, letters = sheet.frame, sheet.letters
     used = [i for i, c in enumerate(frame.columns) if frame[c].is_not_null().any()]
     keys = {f.name: f for f in schema.submission_keys}
-    found: dict[str, tuple[str | None, str]] = {}  # key -> (raw value, cell)
+    found: dict[str, tuple[str | None, Location]] = {}  # key -> (raw value, where the value is)
     if used:
         key_col, value_col = used[0], used[0] + 1
         key_cells = frame[frame.columns[key_col]].to_list()
@@ -111,7 +111,7 @@ def _submission(sheet: Sheet | None, schema: ReturnSchema, file: str, findings: 
                 continue
             key = normalise_header(key_raw)
             if key in keys and key not in found:
-                found[key] = (value, f"{value_letter}{i + 1}")
+                found[key] = (value, Location(file, sheet=name, cell=f"{value_letter}{i + 1}", row=i + 1, column=key))
             elif not first:
                 findings.append(_make("RET-UNKNOWN-KEY", Location(file, sheet=name, cell=f"{letters[key_col]}{i + 1}", row=i + 1),
                                       value=key_raw, schema=schema.id))
@@ -123,10 +123,8 @@ def _submission(sheet: Sheet | None, schema: ReturnSchema, file: str, findings: 
                                   column=key, expected=_rule_words(spec)))
     coerced = _coerce_values({k: found[k][0] for k in found}, keys)
     for key, (text, value, error, hint) in coerced.items():
-        cell = found[key][1]
-        loc = Location(file, sheet=name, cell=cell, row=int("".join(ch for ch in cell if ch.isdigit())), column=key)
-        typed[key] = _submission_value(keys[key], text, value, error, hint, loc, findings)
-    _period_rules(typed, found, file, name, findings)
+        typed[key] = _submission_value(keys[key], text, value, error, hint, found[key][1], findings)
+    _period_rules(typed, {k: loc for k, (_, loc) in found.items()}, findings)
     return typed
 
 
@@ -183,21 +181,16 @@ def _submission_value(spec: Field, text: str | None, value: Any, error: str | No
     return value
 
 
-def _period_rules(typed: dict[str, Any], found: dict[str, tuple[str | None, str]], file: str, sheet: str,
-                  findings: list[Finding]) -> None:
+def _period_rules(typed: dict[str, Any], loc: dict[str, Location], findings: list[Finding]) -> None:
     start, end, submitted = typed.get("PERIOD_START"), typed.get("PERIOD_END"), typed.get("SUBMITTED_ON")
-
-    def loc(key: str) -> Location:
-        cell = found[key][1]
-        return Location(file, sheet=sheet, cell=cell, row=int("".join(c for c in cell if c.isdigit())), column=key)
 
     if start and end:
         if end <= start:
-            findings.append(_make("RET-PERIOD-ORDER", loc("PERIOD_END"), value=end.isoformat(), other=start.isoformat()))
+            findings.append(_make("RET-PERIOD-ORDER", loc["PERIOD_END"], value=end.isoformat(), other=start.isoformat()))
         elif (end - start).days > 366:
-            findings.append(_make("RET-PERIOD-TOO-LONG", loc("PERIOD_END"), value=end.isoformat(), days=(end - start).days))
+            findings.append(_make("RET-PERIOD-TOO-LONG", loc["PERIOD_END"], value=end.isoformat(), days=(end - start).days))
     if end and submitted and submitted < end:
-        findings.append(_make("RET-SUBMITTED-BEFORE-END", loc("SUBMITTED_ON"), value=submitted.isoformat(), other=end.isoformat()))
+        findings.append(_make("RET-SUBMITTED-BEFORE-END", loc["SUBMITTED_ON"], value=submitted.isoformat(), other=end.isoformat()))
 
 
 # --- OST sheet ----------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import docx
@@ -36,7 +37,10 @@ def write_text(tmp_path, text, name="contract.txt"):
 def test_passage_precision_and_recall(corpus):
     path = DEV if corpus == "dev" else ROOT / "tests" / "data" / f"contract-{'cases' if corpus == 'own' else corpus}.jsonl"
     if corpus == "dev" and not path.exists():
-        pytest.fail(f"the shared dev corpus is missing at {path}")
+        message = f"the shared dev corpus is not beside this checkout ({path}); CI always has it"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     result = evaluate(load_labelled(path))
     for cat in ("PAYS_FOR_COMPLETION", "TIME_LIMIT"):
         m = result["categories"][cat]
