@@ -187,3 +187,24 @@ def rules_data(guideline) -> list[dict[str, Any]]:
                                                   for e in r.escalate],
              "lowered_by_note": r.lowered_by_note, "location": r.location, "citation": r.citation,
              "source": r.source.key, "confidence": r.confidence} for r in guideline.rules]
+
+
+def text_contracts(console, scans, quiet: bool = False) -> None:
+    """Verdicts first, then the evidence quotes with their places."""
+    from rich.markup import escape
+
+    for scan in scans:
+        v = scan.verdicts
+        console.print(f"\n[bold underline]{escape(scan.file)}[/bold underline]")
+        console.print(f"  pays for successful completion: [bold]{v['pays_for_completion']}[/bold]    "
+                      f"time limits on treatment: [bold]{v['time_limits']}[/bold]")
+        if quiet:
+            continue
+        for f in worst_first(scan.findings):
+            style = SEVERITY_STYLE[f.severity.value]
+            category = f.extra.get("category", f.rule)
+            console.print(f"    [{style}]{category}[/{style}] {escape(f.location.label())} ({f.rule})")
+            if "marked" in f.extra:
+                console.print(f"      \"{escape(f.extra['marked'])}\"")
+            else:
+                console.print(f"      {escape(f.message)}")
