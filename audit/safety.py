@@ -18,7 +18,9 @@ from audit.errors import InputRefused
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
-CHUNK = 4 << 20
+IN_CHUNK = 1 << 20  # compressed bytes read at a time
+OUT_CHUNK = 4 << 20  # most inflated bytes per zlib call
+LOCAL_HEADER_SIZE = 30
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def check_ooxml(path: Path, *, kind: str, required_part: str, limits: Limits = L
                 raise InputRefused(path, f"is not an {kind}: it has no {required_part}")
             if any(m.flag_bits & 0x1 for m in members):
                 raise InputRefused(path, "is password-protected (encrypted zip parts)")
-            _inflate_all(path, zf, members, limits)
+            _inflate_all(path, members, limits)
     except InputRefused:
         raise
     except (zipfile.BadZipFile, zlib.error, struct.error, EOFError, OSError, ValueError, KeyError, NotImplementedError,
@@ -85,14 +87,14 @@ def check_ooxml(path: Path, *, kind: str, required_part: str, limits: Limits = L
         raise InputRefused(path, f"is corrupt or truncated ({_short(exc)})") from None
 
 
-def _inflate_all(path: Path, zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], limits: Limits) -> None:
+def _inflate_all(path: Path, members: list[zipfile.ZipInfo], limits: Limits) -> None:
     """Inflate every member, big ones on parallel threads (zlib releases the GIL)."""
     from concurrent.futures import ThreadPoolExecutor
 
     budget = _Budget(limits.max_inflated_bytes)
     big = sorted(members, key=lambda m: m.compress_size, reverse=True)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for future in [pool.submit(_inflate_one, path, zf, m, limits, budget) for m in big]:
+        for future in [pool.submit(_inflate_one, path, m, limits, budget) for m in big]:
             future.result()
 
 
@@ -110,23 +112,69 @@ class _Budget:
             return self.used <= self.limit
 
 
-def _inflate_one(path: Path, zf: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits, budget: _Budget) -> None:
-    inflated = 0
-    tail = b""
-    is_xml = member.filename.endswith((".xml", ".rels", ".vml"))
-    with zf.open(member) as stream:
-        while chunk := stream.read(CHUNK):
-            inflated += len(chunk)
-            if not budget.spend(len(chunk)):
-                raise InputRefused(path, f"inflates to more than {limits.max_inflated_bytes // (1024 ** 3)} GB (a zip bomb?)")
-            if inflated > limits.ratio_floor_bytes and inflated > limits.max_ratio * max(member.compress_size, 1):
-                raise InputRefused(path, f"part {member.filename} expands more than {limits.max_ratio} times (a zip bomb?)")
-            if is_xml and (b"<!" in chunk or b"<!" in tail + chunk[:16]):
-                edge = tail + chunk
-                if b"<!DOCTYPE" in edge or b"<!ENTITY" in edge:
-                    raise InputRefused(path, f"part {member.filename} declares XML entities, which Office files never need "
-                                             "(an entity-expansion attack?)")
-            tail = chunk[-16:]
+def _inflate_one(path: Path, member: zipfile.ZipInfo, limits: Limits, budget: _Budget) -> None:
+    """Inflate one part from its raw bytes in large slices, so zlib runs without the GIL
+    (zipfile's reader takes the GIL back every few kilobytes)."""
+    if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise InputRefused(path, f"part {member.filename} uses a compression method Office files never use")
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS) if member.compress_type == zipfile.ZIP_DEFLATED else None
+    account = _Account(path, member, limits, budget)
+    with path.open("rb") as fh:
+        remaining = member.compress_size
+        fh.seek(_data_offset(path, fh, member))
+        while remaining:
+            data = fh.read(min(IN_CHUNK, remaining))
+            if not data:
+                raise InputRefused(path, f"is corrupt or truncated (part {member.filename} ends early)")
+            remaining -= len(data)
+            while data:
+                if inflater is None:
+                    account.add(data)
+                    break
+                account.add(inflater.decompress(data, OUT_CHUNK))
+                data = inflater.unconsumed_tail
+    if inflater is not None:
+        account.add(inflater.flush())
+        if not inflater.eof:
+            raise InputRefused(path, f"is corrupt or truncated (part {member.filename} ends early)")
+    if account.crc != member.CRC:
+        raise InputRefused(path, f"is corrupt (part {member.filename} fails its checksum)")
+
+
+def _data_offset(path: Path, fh, member: zipfile.ZipInfo) -> int:
+    """Where a part's compressed bytes start: after its local header, name and extra field."""
+    fh.seek(member.header_offset)
+    header = fh.read(LOCAL_HEADER_SIZE)
+    if len(header) != LOCAL_HEADER_SIZE or not header.startswith(ZIP_MAGIC):
+        raise InputRefused(path, f"is corrupt or truncated (no local header for part {member.filename})")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    return member.header_offset + LOCAL_HEADER_SIZE + name_length + extra_length
+
+
+class _Account:
+    """Counts a part's inflated bytes against the limits, checks its CRC and looks for entity declarations."""
+
+    def __init__(self, path: Path, member: zipfile.ZipInfo, limits: Limits, budget: _Budget) -> None:
+        self.path, self.member, self.limits, self.budget = path, member, limits, budget
+        self.inflated, self.crc, self.tail = 0, 0, b""
+        self.is_xml = member.filename.endswith((".xml", ".rels", ".vml"))
+
+    def add(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        path, member, limits = self.path, self.member, self.limits
+        self.inflated += len(chunk)
+        if not self.budget.spend(len(chunk)):
+            raise InputRefused(path, f"inflates to more than {limits.max_inflated_bytes // (1024 ** 3)} GB (a zip bomb?)")
+        if self.inflated > limits.ratio_floor_bytes and self.inflated > limits.max_ratio * max(member.compress_size, 1):
+            raise InputRefused(path, f"part {member.filename} expands more than {limits.max_ratio} times (a zip bomb?)")
+        if self.is_xml and (b"<!" in chunk or b"<!" in self.tail + chunk[:16]):
+            edge = self.tail + chunk
+            if b"<!DOCTYPE" in edge or b"<!ENTITY" in edge:
+                raise InputRefused(path, f"part {member.filename} declares XML entities, which Office files never need "
+                                         "(an entity-expansion attack?)")
+        self.tail = chunk[-16:]
+        self.crc = zlib.crc32(chunk, self.crc)
 
 
 def _ole_reason(path: Path, kind: str) -> str:

@@ -12,7 +12,9 @@ import datetime as dt
 import difflib
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,17 +68,36 @@ def validate_return(path: str | Path, schema: ReturnSchema | None = None) -> Val
     schema = schema or load_schema()
     path = Path(path)
     file = str(path)
-    book = Workbook(path)
-    submission_sheet = book.sheet(schema.submission_sheet)
     findings: list[Finding] = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # The OST sheet loads without the GIL; meanwhile the small jobs run here.
-        ost_sheet = pool.submit(book.sheet, schema.ost_sheet)
-        submission = _submission(submission_sheet, schema, file, findings)
-        digest = file_sha256(path)
+    with ThreadPoolExecutor(max_workers=1) as pool, _prompt_gil_handoff():
+        # The safe-open check (zlib) and the OST sheet load (calamine) run mostly without the GIL;
+        # meanwhile pandera, slow to import, gets ready here.
+        opened = pool.submit(_open_and_load, path, schema.ost_sheet)
         pandera_schema(schema)
-        ost = _OstSheet(ost_sheet.result(), schema, file, submission, findings)
-    return ValidatedReturn(file, digest, submission, ost.clients, ost.invalid, ost.letters, findings)
+        book, ost_sheet = opened.result()
+    submission = _submission(book.sheet(schema.submission_sheet), schema, file, findings)
+    ost = _OstSheet(ost_sheet, schema, file, submission, findings)
+    return ValidatedReturn(file, file_sha256(path), submission, ost.clients, ost.invalid, ost.letters, findings)
+
+
+@contextmanager
+def _prompt_gil_handoff(seconds: float = 0.0001) -> Iterator[None]:
+    """A shorter GIL switch interval while a reader thread works beside Python code.
+
+    zlib and calamine give the GIL up and take it back many times; at the default
+    5 ms each retake waits behind the importing thread and the overlap is lost.
+    """
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(seconds, previous))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
+def _open_and_load(path: Path, sheet: str) -> tuple[Workbook, Sheet | None]:
+    book = Workbook(path)
+    return book, book.sheet(sheet)
 
 
 def validate_returns(paths: Iterable[str | Path], on_file: Callable[[str], None] | None = None) -> list[ValidatedReturn]:

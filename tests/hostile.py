@@ -14,8 +14,8 @@ def valid(tmp: Path) -> Path:
     return write_return(tmp / "valid.xlsx", [client(1), client(2)])
 
 
-def _rewrite(src: Path, dst: Path, change) -> Path:
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+def _rewrite(src: Path, dst: Path, change, compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", compression) as zout:
         for item in zin.infolist():
             data = change(item.filename, zin.read(item.filename))
             if data is not None:
@@ -56,6 +56,11 @@ def make_all(tmp: Path) -> dict[str, Path]:
     files["billion-laughs"] = _rewrite(
         good, tmp / "laughs.xlsx",
         lambda n, d: None if n == "__extra__" else (laughs + d.split(b"?>", 1)[-1] if n == "xl/workbook.xml" else d))
+    files["odd-compression"] = _rewrite(good, tmp / "bzip2.xlsx", lambda n, d: None if n == "__extra__" else d, zipfile.ZIP_BZIP2)
+    stored = _rewrite(good, tmp / "stored.xlsx", lambda n, d: None if n == "__extra__" else d, zipfile.ZIP_STORED).read_bytes()
+    at = stored.index(b"<sheetData")  # a stored part's bytes are in the file as they are: change one
+    files["bad-checksum"] = tmp / "badcrc.xlsx"
+    files["bad-checksum"].write_bytes(stored[:at] + b"<sheetDatb" + stored[at + 10:])
     files["no-workbook-part"] = _rewrite(good, tmp / "noworkbook.xlsx",
                                          lambda n, d: None if n in ("xl/workbook.xml", "__extra__") else d)
     return files

@@ -24,6 +24,8 @@ REASONS = {
     "zip-bomb": "zip bomb",
     "billion-laughs": "entit",
     "no-workbook-part": "no xl/workbook.xml",
+    "odd-compression": "compression method",
+    "bad-checksum": "fails its checksum",
 }
 
 
@@ -55,3 +57,26 @@ def test_formula_text_is_read_as_text(tmp_path):
     path = write_return(tmp_path / "r.xlsx", [client(1, DOSE_NOTE="=HYPERLINK(\"http://x\",\"click\")")])
     result = validate_return(path)
     assert result.clients["DOSE_NOTE"].to_list() == ['=HYPERLINK("http://x","click")']
+
+
+def test_stored_parts_are_read(tmp_path):
+    """Parts stored without compression are legal in a package and are checked the same way."""
+    import zipfile
+
+    good = write_return(tmp_path / "r.xlsx", [client(1)])
+    stored = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item.filename, zin.read(item.filename))
+    assert validate_return(stored).clients.height == 1
+
+
+def test_switch_interval_is_restored(hostile, tmp_path):
+    """Validation shortens the GIL switch interval while its reader thread runs, and always puts it back."""
+    import sys
+
+    before = sys.getswitchinterval()
+    validate_return(write_return(tmp_path / "r.xlsx", [client(1)]))
+    with pytest.raises(InputRefused):
+        validate_return(hostile["zip-bomb"])
+    assert sys.getswitchinterval() == before
