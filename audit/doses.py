@@ -20,7 +20,7 @@ from audit.conditions import compile_condition, context_column, contexts_used
 from audit.findings import Finding, Location, Severity, empty_findings_frame, findings_frame, sort_findings_frame, summarise
 from audit.guidelines import Guideline, Indicator, Rule, load_guideline
 from audit.stats import wilson
-from audit.validate import ROW, ValidatedReturn, context_columns, hits_long, validate_return
+from audit.validate import ROW, ValidatedReturn, context_columns, validate_return
 
 # The Submission value each `$NAME` depends on.
 CONTEXT_NEEDS = {"$PERIOD_END": "PERIOD_END", "$PERIOD_START": "PERIOD_START", "$AS_OF": "PERIOD_END",
@@ -117,13 +117,15 @@ def judge(validated: ValidatedReturn, guideline: Guideline) -> DoseAudit:
     frame = pl.concat([validated.clients.with_columns(context_columns(validated.submission)),
                        validated.invalid.rename(lambda c: BAD + c)], how="horizontal")
     submission = validated.submission
-    structs, skipped = {}, {}
+    skipped, parts = {}, []
+    rows = frame.lazy().with_columns(pl.col(context_column("AS_OF")).alias("AS_OF"))
     for rule in guideline.rules:
-        conditions = [rule.when, *(e.when for e in rule.escalate)]
-        blocked = _blocked(rule.fields, conditions, submission)
+        blocked = _blocked(rule.fields, [rule.when, *(e.when for e in rule.escalate)], submission)
         skipped[rule.id] = (_applies(rule) | pl.col(BAD + "OST_MEDICATION")) & blocked
-        structs[rule.id] = pl.struct(hit=pl.when(_applies(rule) & ~blocked & compile_condition(rule.when)).then(_severity(rule)))
-    audit.hits = _render_hits(hits_long(frame, structs, [ROW]), frame, guideline)
+        # messages and values are made for the rows that hit only, never for every client
+        parts.append(rows.filter(_applies(rule) & ~blocked & compile_condition(rule.when)).select(
+            ROW, "CLIENTID", _key=pl.lit(rule.id), hit=_severity(rule), message=_message(rule), value=_shown(pl.col(rule.location))))
+    audit.hits = pl.concat(parts).collect() if parts else None
     sums = frame.select(
         [skipped[r.id].sum().alias(r.id) for r in guideline.rules]
         + [(skipped[r.id] & pl.col(BAD + c)).sum().alias(f"{r.id}|{c}") for r in guideline.rules for c in sorted(r.fields)]
@@ -174,19 +176,6 @@ def _because(rule: Rule) -> pl.Expr:
     for esc in reversed(rule.escalate):
         because = pl.when(compile_condition(esc.when)).then(pl.lit(f"; {esc.because}")).otherwise(because)
     return because
-
-
-def _render_hits(hits: pl.DataFrame, frame: pl.DataFrame, guideline: Guideline) -> pl.DataFrame:
-    """Messages and values for the rows that hit, one rule at a time (never for every client)."""
-    schema = {ROW: pl.Int64, "CLIENTID": pl.String, "_key": pl.String, "hit": pl.String, "message": pl.String, "value": pl.String}
-    if hits.height == 0:
-        return pl.DataFrame(schema=schema)
-    base = frame.select(pl.exclude(f"^{BAD}.*$")).with_columns(pl.col(context_column("AS_OF")).alias("AS_OF"))
-    joined = hits.join(base, on=ROW, how="left")
-    rules = {r.id: r for r in guideline.rules}
-    parts = [part.select(ROW, "CLIENTID", "_key", "hit", message=_message(rules[rule_id]), value=_shown(pl.col(rules[rule_id].location)))
-             for (rule_id,), part in joined.partition_by("_key", as_dict=True).items()]
-    return pl.concat(parts)
 
 
 def _shown(expr: pl.Expr) -> pl.Expr:
