@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
 
@@ -82,14 +82,19 @@ def with_progress(total: int, enabled: bool, work: Callable[[Callable[[str], Non
         done()
 
 
-def emit(text: str, output: Path | None, inputs: list[Path]) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
+def emit(content: str | Callable[[BinaryIO], None], output: Path | None, inputs: list[Path]) -> None:
+    """Text, or a writer of bytes (big JSON), to the output file or stdout."""
+    if output is not None:
         from audit.output import write_output
 
-        write_output(output, text, inputs)
+        write_output(output, content, inputs)
+    elif isinstance(content, str):
+        sys.stdout.write(content)
+        sys.stdout.flush()
+    else:
+        sys.stdout.flush()
+        content(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
 
 
 def render_text(render: Callable, output: Path | None) -> str:
@@ -155,8 +160,8 @@ def doses(
     """Audit prescribing against a guideline rule set (validates first)."""
     with guarded(debug):
         from audit.doses import audit_doses_many
-        from audit.findings import fails_counts, findings_json, sort_findings_frame
-        from audit.output import counts_line, envelope_json, text_doses
+        from audit.findings import fails_counts, sort_findings_frame
+        from audit.output import counts_line, envelope_stream, text_doses
 
         audits = with_progress(len(files), format is Format.text and not quiet,
                                lambda tick: audit_doses_many(files, guideline, on_file=tick))
@@ -165,8 +170,8 @@ def doses(
             import polars as pl
 
             frame = sort_findings_frame(pl.concat([a.findings_frame() for a in audits]))
-            text = envelope_json(
-                "doses", [{"path": a.validated.path, "sha256": a.validated.sha256} for a in audits], findings_json(frame), counts,
+            content = envelope_stream(
+                "doses", [{"path": a.validated.path, "sha256": a.validated.sha256} for a in audits], frame, counts,
                 guideline=guideline,
                 indicators=[dict(i.to_dict(), file=a.validated.path) for a in audits for i in a.indicators],
                 not_judged=[dict(n.to_dict(), file=a.validated.path) for a in audits for n in a.not_judged])
@@ -174,8 +179,8 @@ def doses(
             def render(console) -> None:
                 text_doses(console, audits, quiet=quiet)
                 console.print(counts_line(counts, f"\n{len(audits)} return(s) audited against {guideline}"))
-            text = render_text(render, output)
-        emit(text, output, files)
+            content = render_text(render, output)
+        emit(content, output, files)
     raise typer.Exit(1 if fails_counts(counts, fail_on.value) else 0)
 
 

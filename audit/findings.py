@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, BinaryIO
 
 
 class Severity(str, Enum):
@@ -165,9 +165,29 @@ def sort_findings_frame(frame):
                        loc.field("column").fill_null(""), pl.col("rule")])
 
 
-def findings_json(frame) -> str:
-    """The frame as a JSON array, written by polars (as JSON lines joined: a third faster than write_json).
+def write_findings_json(frame, stream: BinaryIO) -> None:
+    """The frame as a JSON array, one finding a line, encoded and written by polars.
 
-    A JSON text never holds a raw newline inside a string, so the line breaks are exactly the record breaks.
+    A big audit's findings never become one Python string: building and copying
+    one costs more (in fresh memory pages) than the audit itself.
     """
-    return "[" + frame.write_ndjson().rstrip("\n").replace("\n", ",") + "]" if frame.height else "[]"
+    import polars as pl
+
+    if frame.height == 0:
+        stream.write(b"[]")
+        return
+    lines = frame.select(pl.struct(pl.all()).struct.json_encode())
+    stream.write(b"[\n")
+    # JSON text never holds a raw newline or needs CSV quoting, so each record is written as it is
+    lines.slice(0, frame.height - 1).write_csv(stream, include_header=False, quote_style="never", line_terminator=",\n")
+    lines.slice(frame.height - 1).write_csv(stream, include_header=False, quote_style="never", line_terminator="\n")
+    stream.write(b"]")
+
+
+def findings_json(frame) -> str:
+    """`write_findings_json` as text, for small results and tests."""
+    import io
+
+    buffer = io.BytesIO()
+    write_findings_json(frame, buffer)
+    return buffer.getvalue().decode("utf-8")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from audit import __version__
 from audit.conditions import describe
 from audit.errors import InputRefused
-from audit.findings import Finding, summarise, worst_first
+from audit.findings import Finding, summarise, worst_first, write_findings_json
 from audit.xlsx_write import write_atomic
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -33,13 +33,18 @@ def envelope(command: str, inputs: Iterable[dict[str, str]], findings: list[Find
     return out
 
 
-def envelope_json(command: str, inputs: Iterable[dict[str, str]], findings_array: str, summary: dict[str, int],
-                  **extra: Any) -> str:
-    """The JSON of `envelope`, with the findings array already serialised (by polars, for big audits)."""
+def envelope_stream(command: str, inputs: Iterable[dict[str, str]], findings_frame, summary: dict[str, int],
+                    **extra: Any) -> Callable[[BinaryIO], None]:
+    """The JSON of `envelope` as a writer: the findings array streams from polars (see write_findings_json)."""
     head = {"tool": "ost-audit", "version": __version__, "command": command, "inputs": list(inputs), "summary": summary}
     marker = "\u0000findings\u0000"
-    text = to_json({**head, "findings": marker, **extra})
-    return text.replace(json.dumps(marker), findings_array, 1)
+    before, after = to_json({**head, "findings": marker, **extra}).split(json.dumps(marker), 1)
+
+    def write(stream: BinaryIO) -> None:
+        stream.write(before.encode("utf-8"))
+        write_findings_json(findings_frame, stream)
+        stream.write(after.encode("utf-8"))
+    return write
 
 
 def to_json(data: dict[str, Any]) -> str:
@@ -95,10 +100,17 @@ def capture_text(render) -> str:
     return buffer.getvalue()
 
 
-def write_output(path: Path, text: str, inputs: Iterable[Path]) -> None:
-    """Write an output file atomically, refusing to overwrite an input."""
+def write_output(path: Path, content: str | Callable[[BinaryIO], None], inputs: Iterable[Path]) -> None:
+    """Write an output file atomically, refusing to overwrite an input. `content` is text or a writer of bytes."""
     guard_output(path, inputs)
-    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    if isinstance(content, str):
+        write_atomic(path, lambda tmp: tmp.write_text(content, encoding="utf-8"))
+        return
+
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as fh:
+            content(fh)
+    write_atomic(path, write)
 
 
 def guard_output(path: Path, inputs: Iterable[Path]) -> None:
