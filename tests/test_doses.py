@@ -221,3 +221,15 @@ def test_invalid_discharge_date_means_review_not_judged(tmp_path):
     audit = audit_doses(write_return(tmp_path / "r.xlsx", clients))
     assert not [f for f in audit.findings if f.rule == "REVIEW-OVERDUE"]
     assert {n.rule: n.reasons for n in audit.not_judged}["REVIEW-OVERDUE"] == {"DISD": 1}
+
+
+def test_doses_json_to_a_file_equals_stdout(tmp_path):
+    import json
+
+    path = write_return(tmp_path / "r.xlsx", [client(1, DOSE_MG=45), client(2, DOSE_MG=50, SEX="q"), client(3)])
+    out = tmp_path / "out.json"
+    to_file = CliRunner().invoke(app, ["doses", str(path), "--format", "json", "--output", str(out)])
+    to_stdout = CliRunner().invoke(app, ["doses", str(path), "--format", "json"])
+    assert to_file.exit_code == to_stdout.exit_code == 1
+    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(to_stdout.stdout)
+    assert len(json.loads(to_stdout.stdout)["findings"]) == 3

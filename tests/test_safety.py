@@ -80,3 +80,24 @@ def test_switch_interval_is_restored(hostile, tmp_path):
     with pytest.raises(InputRefused):
         validate_return(hostile["zip-bomb"])
     assert sys.getswitchinterval() == before
+
+
+@pytest.mark.parametrize("kind", ["zip-bomb", "truncated", "bad-checksum", "billion-laughs"])
+def test_standard_zlib_refuses_the_same(hostile, kind, monkeypatch):
+    """Where isal is missing the standard library's zlib inflates, with the same refusals."""
+    import zlib
+
+    from audit import safety
+
+    monkeypatch.setattr(safety, "inflating", zlib)
+    with pytest.raises(InputRefused, match=REASONS[kind]):
+        validate_return(hostile[kind])
+
+
+def test_standard_zlib_reads_a_good_return(tmp_path, monkeypatch):
+    import zlib
+
+    from audit import safety
+
+    monkeypatch.setattr(safety, "inflating", zlib)
+    assert validate_return(write_return(tmp_path / "r.xlsx", [client(1), client(2)])).clients.height == 2
