@@ -466,6 +466,8 @@ def hits_long(frame: pl.DataFrame, structs: dict[str, pl.Expr], keep: list[pl.Ex
         return pl.DataFrame()
     wide = frame.lazy().select([*keep, *[e.alias(k) for k, e in structs.items()]])
     index = wide.collect_schema().names()[: len(keep)]
+    # only rows with a hit are unpivoted: one row a client a check would cost more than the checks
+    wide = wide.filter(pl.any_horizontal([pl.col(k).struct.field("hit").is_not_null() for k in structs]))
     long = wide.unpivot(index=index, on=list(structs), variable_name="_key", value_name="_v")
     hit = pl.col("_v").struct.field("hit")
     return long.filter(hit.is_not_null() & (hit.cast(pl.String) != "false")).unnest("_v").collect()
