@@ -12,9 +12,7 @@ import datetime as dt
 import difflib
 import hashlib
 import re
-import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from audit.findings import Finding, Location, Severity
 from audit.messages import render
 from audit.nhs import is_nhs_number, nhs_number_mask
 from audit.schema import Field, ReturnSchema, load_schema, pandera_schema
+from audit.threads import prompt_gil_handoff
 from audit.workbook import Sheet, Workbook, normalise_header
 
 ROW = "_row"
@@ -69,9 +68,9 @@ def validate_return(path: str | Path, schema: ReturnSchema | None = None) -> Val
     path = Path(path)
     file = str(path)
     findings: list[Finding] = []
-    with ThreadPoolExecutor(max_workers=1) as pool, _prompt_gil_handoff():
-        # The safe-open check (zlib) and the OST sheet load (calamine) run mostly without the GIL;
-        # meanwhile pandera, slow to import, gets ready here.
+    with ThreadPoolExecutor(max_workers=1) as pool, prompt_gil_handoff():
+        # The safe-open check (ISA-L) and the OST sheet load (calamine) run mostly without the GIL;
+        # meanwhile pandera, slow to import, gets ready here. The command line may have begun them already.
         opened = pool.submit(_open_and_load, path, schema.ost_sheet)
         pandera_schema(schema)
         book, ost_sheet = opened.result()
@@ -80,22 +79,12 @@ def validate_return(path: str | Path, schema: ReturnSchema | None = None) -> Val
     return ValidatedReturn(file, file_sha256(path), submission, ost.clients, ost.invalid, ost.letters, findings)
 
 
-@contextmanager
-def _prompt_gil_handoff(seconds: float = 0.0001) -> Iterator[None]:
-    """A shorter GIL switch interval while a reader thread works beside Python code.
-
-    zlib and calamine give the GIL up and take it back many times; at the default
-    5 ms each retake waits behind the importing thread and the overlap is lost.
-    """
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(min(seconds, previous))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
-
-
 def _open_and_load(path: Path, sheet: str) -> tuple[Workbook, Sheet | None]:
+    from audit.early import take
+
+    early = take(path, sheet)
+    if early is not None:
+        return early
     book = Workbook(path)
     return book, book.sheet(sheet)
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from audit.errors import InputRefused
 from audit.safety import check_ooxml
 
+if TYPE_CHECKING:
+    import polars as pl
+
 WORKBOOK_KIND = "Excel workbook (.xlsx)"
+WORKBOOK_PART = "xl/workbook.xml"
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Workbook:
     """
 
     def __init__(self, path: Path) -> None:
-        check_ooxml(path, kind=WORKBOOK_KIND, required_part="xl/workbook.xml")
+        check_ooxml(path, kind=WORKBOOK_KIND, required_part=WORKBOOK_PART)
         import fastexcel
 
         self.path = path
@@ -86,6 +89,8 @@ def _load(reader, name: str) -> Sheet:
         sheet = reader.load_sheet_by_name(name, header_row=None, skip_rows=0, dtypes="string")
     except Exception as exc:
         if "empty" in str(exc).lower() or "no data" in str(exc).lower():
+            import polars as pl
+
             return Sheet(name, pl.DataFrame(), ())
         raise
     frame = sheet.to_polars()
