@@ -92,7 +92,8 @@ def commands(path: Path, peers: bool) -> dict[str, list[str]]:
     return out
 
 
-def measure(cmds: dict[str, list[str]], repeats: int, slow: set[str]) -> dict[str, tuple[float, int]]:
+def measure(cmds: dict[str, list[str]], repeats: int, slow: set[str]) -> dict[str, tuple[float, int, float, float]]:
+    """Median seconds, peak MB, fastest and slowest run of each command."""
     times: dict[str, list[float]] = {k: [] for k in cmds}
     memory: dict[str, int] = {k: 0 for k in cmds}
     for rep in range(repeats):
@@ -102,7 +103,7 @@ def measure(cmds: dict[str, list[str]], repeats: int, slow: set[str]) -> dict[st
             seconds, mb = run(argv)
             times[name].append(seconds)
             memory[name] = max(memory[name], mb)
-    return {k: (statistics.median(v), memory[k]) for k, v in times.items()}
+    return {k: (statistics.median(v), memory[k], min(v), max(v)) for k, v in times.items()}
 
 
 def contracts_cost(repeats: int) -> list[tuple[str, int, float, float]]:
@@ -156,7 +157,7 @@ def _has(package: str) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--sizes", default="1k,10k,100k")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--no-national", action="store_true")
@@ -172,11 +173,11 @@ def main() -> None:
         cmds = commands(path, peers)
         slow = {k for k in cmds if "pandas" in k or "frictionless" in k} if label == "100k" else set()
         results = measure(cmds, args.repeats, slow)
-        raw_t, raw_m = results["raw read (polars + calamine)"]
+        raw_t, raw_m, _, _ = results["raw read (polars + calamine)"]
         lines += [f"## {label} clients ({path.stat().st_size / 1e6:.1f} MB)", "",
-                  "| command | seconds | x raw read | peak MB | x raw memory |", "|---|---:|---:|---:|---:|"]
-        for name, (t, m) in results.items():
-            lines.append(f"| {name} | {t:.2f} | {t / raw_t:.2f} | {m} | {m / raw_m:.2f} |")
+                  "| command | seconds | x raw read | fastest-slowest s | peak MB | x raw memory |", "|---|---:|---:|---:|---:|---:|"]
+        for name, (t, m, lo, hi) in results.items():
+            lines.append(f"| {name} | {t:.2f} | {t / raw_t:.2f} | {lo:.2f}-{hi:.2f} | {m} | {m / raw_m:.2f} |")
         lines.append("")
         print("\n".join(lines[-(len(results) + 4):]), flush=True)
     if not args.no_national:
@@ -190,7 +191,7 @@ def main() -> None:
         results = measure(cmds, max(1, args.repeats // 2), set())
         clients = sum(generate.NATIONAL_CLIENTS - 300 + (k * 37) % 600 for k in range(generate.NATIONAL_AREAS))
         lines += [f"## National set: {len(areas)} areas, {clients:,} clients", "", "| command | seconds | peak MB |", "|---|---:|---:|"]
-        lines += [f"| {name} | {t:.1f} | {m} |" for name, (t, m) in results.items()]
+        lines += [f"| {name} | {t:.1f} | {m} |" for name, (t, m, _, _) in results.items()]
         lines.append("")
         print("\n".join(lines[-(len(results) + 4):]), flush=True)
     lines += ["## Contracts: scanning against raw text extraction", "",
