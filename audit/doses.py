@@ -18,7 +18,7 @@ import polars as pl
 
 from audit.conditions import compile_condition, context_column, contexts_used
 from audit.findings import Finding, Location, Severity, empty_findings_frame, findings_frame, sort_findings_frame, summarise
-from audit.guidelines import Guideline, Indicator, Rule, load_guideline
+from audit.guidelines import Guideline, Rule, load_guideline
 from audit.stats import wilson
 from audit.validate import ROW, ValidatedReturn, context_columns, validate_return
 
@@ -117,15 +117,17 @@ def judge(validated: ValidatedReturn, guideline: Guideline) -> DoseAudit:
     frame = pl.concat([validated.clients.with_columns(context_columns(validated.submission)),
                        validated.invalid.rename(lambda c: BAD + c)], how="horizontal")
     submission = validated.submission
+    compiled = _compiled(guideline).rules
     skipped, parts = {}, []
     rows = frame.lazy().with_columns(pl.col(context_column("AS_OF")).alias("AS_OF"))
     for rule in guideline.rules:
-        blocked = _blocked(rule.fields, [rule.when, *(e.when for e in rule.escalate)], submission)
-        skipped[rule.id] = (_applies(rule) | pl.col(BAD + "OST_MEDICATION")) & blocked
+        c = compiled[rule.id]
+        blocked = pl.lit(True) if _missing_context(c.conditions, submission) else c.any_invalid
+        skipped[rule.id] = (c.applies | pl.col(BAD + "OST_MEDICATION")) & blocked
         # messages and values are made for the rows that hit only, never for every client
-        parts.append(rows.filter(_applies(rule) & ~blocked & compile_condition(rule.when)).select(
-            ROW, "CLIENTID", _key=pl.lit(rule.id), hit=_severity(rule), message=_message(rule), value=_shown(pl.col(rule.location))))
-    audit.hits = pl.concat(parts).collect() if parts else None
+        parts.append(rows.filter(c.applies & ~blocked & c.when).select(
+            ROW, "CLIENTID", _key=pl.lit(rule.id), hit=c.severity, message=c.message, value=c.value))
+    audit.hits = pl.concat(pl.collect_all(parts)) if parts else None
     sums = frame.select(
         [skipped[r.id].sum().alias(r.id) for r in guideline.rules]
         + [(skipped[r.id] & pl.col(BAD + c)).sum().alias(f"{r.id}|{c}") for r in guideline.rules for c in sorted(r.fields)]
@@ -133,11 +135,57 @@ def judge(validated: ValidatedReturn, guideline: Guideline) -> DoseAudit:
     for rule in guideline.rules:
         if sums[rule.id]:
             reasons = {c: int(sums[f"{rule.id}|{c}"]) for c in sorted(rule.fields) if sums[f"{rule.id}|{c}"]}
-            missing = _missing_context([rule.when, *(e.when for e in rule.escalate)], submission)
+            missing = _missing_context(compiled[rule.id].conditions, submission)
             reasons.update({f"{m} (Submission)": int(sums[rule.id]) for m in missing})
             audit.not_judged.append(NotJudged(rule.id, int(sums[rule.id]), reasons))
-    audit.indicators = compute_indicators(frame, guideline.indicators, submission)
+    audit.indicators = compute_indicators(frame, guideline, submission)
     return audit
+
+
+@dataclass(frozen=True)
+class _RuleExprs:
+    conditions: list[dict[str, Any]]
+    applies: pl.Expr
+    when: pl.Expr
+    any_invalid: pl.Expr
+    severity: pl.Expr
+    message: pl.Expr
+    value: pl.Expr
+
+
+@dataclass(frozen=True)
+class _IndicatorExprs:
+    conditions: list[dict[str, Any]]
+    denominator: pl.Expr
+    numerator: pl.Expr
+    any_invalid: pl.Expr
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A guideline's rules and indicators as polars expressions, the same for every return."""
+
+    guideline: Guideline
+    rules: dict[str, _RuleExprs]
+    indicators: dict[str, _IndicatorExprs]
+
+
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compiled(guideline: Guideline) -> _Compiled:
+    """Built once per guideline object: building the expressions costs more than judging
+    a 700-client return, and `compare` judges 150 of them."""
+    cached = _COMPILED.get(id(guideline))
+    if cached is None or cached.guideline is not guideline:
+        rules = {r.id: _RuleExprs([r.when, *(e.when for e in r.escalate)], _applies(r), compile_condition(r.when),
+                                  _any_invalid(r.fields), _severity(r), _message(r), _shown(pl.col(r.location)))
+                 for r in guideline.rules}
+        indicators = {i.id: _IndicatorExprs([i.denominator, i.numerator], compile_condition(i.denominator),
+                                            compile_condition(i.numerator), _any_invalid(i.fields))
+                      for i in guideline.indicators}
+        cached = _COMPILED[id(guideline)] = _Compiled(guideline, rules, indicators)
+    return cached
 
 
 BAD = "__bad_"
@@ -154,10 +202,7 @@ def _missing_context(conditions: list[dict[str, Any]], submission: dict[str, Any
     return sorted({CONTEXT_NEEDS[n] for n in needed if submission.get(CONTEXT_NEEDS[n]) is None})
 
 
-def _blocked(columns: set[str], conditions: list[dict[str, Any]], submission: dict[str, Any]) -> pl.Expr:
-    """True where the rule cannot judge the row: an invalid field, or a missing Submission value."""
-    if _missing_context(conditions, submission):
-        return pl.lit(True)
+def _any_invalid(columns: set[str]) -> pl.Expr:
     return pl.any_horizontal([pl.col(BAD + c) for c in sorted(columns)])
 
 
@@ -239,18 +284,18 @@ def _findings_frame(hits: pl.DataFrame, guideline: Guideline, validated: Validat
         citation=citation, fix=pl.lit(None, dtype=pl.String), confidence=confidence)
 
 
-def compute_indicators(frame: pl.DataFrame, indicators: Iterable[Indicator], submission: dict[str, Any]) -> list[IndicatorResult]:
+def compute_indicators(frame: pl.DataFrame, guideline: Guideline, submission: dict[str, Any]) -> list[IndicatorResult]:
     """Numerator and denominator over the clients each indicator can judge, with Wilson 95% intervals."""
-    indicators = list(indicators)
+    compiled = _compiled(guideline).indicators
     exprs = []
-    for ind in indicators:
-        valid = ~_blocked(ind.fields, [ind.denominator, ind.numerator], submission)
-        den = valid & compile_condition(ind.denominator)
-        exprs += [den.sum().alias(f"{ind.id}|d"), (den & compile_condition(ind.numerator)).sum().alias(f"{ind.id}|n"),
-                  (~valid).sum().alias(f"{ind.id}|x")]
+    for ind in guideline.indicators:
+        c = compiled[ind.id]
+        valid = pl.lit(False) if _missing_context(c.conditions, submission) else ~c.any_invalid
+        den = valid & c.denominator
+        exprs += [den.sum().alias(f"{ind.id}|d"), (den & c.numerator).sum().alias(f"{ind.id}|n"), (~valid).sum().alias(f"{ind.id}|x")]
     sums = frame.select(exprs).row(0, named=True)
     out = []
-    for ind in indicators:
+    for ind in guideline.indicators:
         n, d = int(sums[f"{ind.id}|n"]), int(sums[f"{ind.id}|d"])
         lo, hi = wilson(n, d) if d else (None, None)
         out.append(IndicatorResult(ind.id, ind.label, n, d, n / d if d else None, lo, hi, ind.better, ind.headline,

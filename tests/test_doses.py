@@ -233,3 +233,20 @@ def test_doses_json_to_a_file_equals_stdout(tmp_path):
     assert to_file.exit_code == to_stdout.exit_code == 1
     assert json.loads(out.read_text(encoding="utf-8")) == json.loads(to_stdout.stdout)
     assert len(json.loads(to_stdout.stdout)["findings"]) == 3
+
+
+def test_rules_compiled_once_per_guideline_object(tmp_path):
+    """Compiled rules are reused for the same guideline, never for another with the same id."""
+    from audit.doses import judge
+    from audit.guidelines import load_guideline
+    from audit.resources import data_dir
+    from audit.validate import validate_return
+
+    text = (data_dir("schemas") / "guidelines" / "uk-2017.yaml").read_text(encoding="utf-8")
+    stricter = tmp_path / "uk-2017-stricter.yaml"
+    stricter.write_text(text.replace('{field: DOSE_MG, op: "<", value: 60}', '{field: DOSE_MG, op: "<", value: 70}'), encoding="utf-8")
+    validated = validate_return(write_return(tmp_path / "r.xlsx", [client(1, DOSE_MG=65)]))
+    rules = [judge(validated, load_guideline("uk-2017")).hits["_key"].to_list() for _ in range(2)]
+    other = judge(validated, load_guideline(str(stricter))).hits["_key"].to_list()
+    assert rules[0] == rules[1] and "MET-BELOW-OPTIMAL" not in rules[0]
+    assert "MET-BELOW-OPTIMAL" in other
