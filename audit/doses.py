@@ -75,7 +75,7 @@ class DoseAudit:
         return self.validated.findings + self.findings
 
     def findings_frame(self) -> pl.DataFrame:
-        """Validation and dose findings, worst first, in the JSON shape (see findings_json)."""
+        """Validation and dose findings, worst first, in the JSON shape (see write_findings_json)."""
         doses = _findings_frame(self.hits, self.guideline, self.validated) if self.hits is not None else empty_findings_frame()
         return sort_findings_frame(pl.concat([findings_frame(self.validated.findings), doses], how="vertical"))
 

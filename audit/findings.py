@@ -184,11 +184,3 @@ def write_findings_json(frame, stream: BinaryIO) -> None:
     lines.slice(frame.height - 1).collect().write_csv(stream, include_header=False, quote_style="never", line_terminator="\n")
     stream.write(b"]")
 
-
-def findings_json(frame) -> str:
-    """`write_findings_json` as text, for small results and tests."""
-    import io
-
-    buffer = io.BytesIO()
-    write_findings_json(frame, buffer)
-    return buffer.getvalue().decode("utf-8")

@@ -184,16 +184,19 @@ def test_unknown_guideline_is_exit_2(tmp_path):
 
 
 def test_doses_json_equals_library(tmp_path):
+    import io
     import json
 
-    from audit.findings import findings_json
+    from audit.findings import write_findings_json
 
     path = write_return(tmp_path / "r.xlsx", [client(1, DOSE_MG=45, OPIUSE=2), client(2, SEX="q")])
     result = CliRunner().invoke(app, ["doses", str(path), "--format", "json"])
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     audit = audit_doses(path)
-    assert data["findings"] == json.loads(findings_json(audit.findings_frame()))
+    library = io.BytesIO()
+    write_findings_json(audit.findings_frame(), library)
+    assert data["findings"] == json.loads(library.getvalue())
     assert [(f["rule"], f["severity"]) for f in data["findings"]] == [
         ("MET-BELOW-OPTIMAL", "error"), ("RET-CODE-NOT-ALLOWED", "error")]  # worst first, then by row
     assert data["summary"] == {"error": 2, "warning": 0, "info": 0}
