@@ -169,7 +169,8 @@ def doses(
         if format is Format.json:
             import polars as pl
 
-            frame = sort_findings_frame(pl.concat([a.findings_frame() for a in audits]))
+            frames = [a.findings_frame() for a in audits]  # each already worst first
+            frame = frames[0] if len(frames) == 1 else sort_findings_frame(pl.concat(frames))
             content = envelope_stream(
                 "doses", [{"path": a.validated.path, "sha256": a.validated.sha256} for a in audits], frame, counts,
                 guideline=guideline,
