@@ -101,3 +101,30 @@ def test_standard_zlib_reads_a_good_return(tmp_path, monkeypatch):
 
     monkeypatch.setattr(safety, "inflating", zlib)
     assert validate_return(write_return(tmp_path / "r.xlsx", [client(1), client(2)])).clients.height == 2
+
+
+@pytest.mark.parametrize("shift", range(10))
+def test_entity_declaration_split_across_reads_is_refused(tmp_path, monkeypatch, shift):
+    """The scan for `<!DOCTYPE`/`<!ENTITY` sees a declaration however the reads cut it."""
+    import zipfile
+
+    from audit import safety
+
+    monkeypatch.setattr(safety, "IN_CHUNK", 8)  # a stored part is counted read by read
+    path = tmp_path / "split.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("xl/workbook.xml", b"<?xml version='1.0'?>" + b" " * shift + b"<!DOCTYPE x [<!ENTITY a 'b'>]><workbook/>")
+    with pytest.raises(InputRefused, match="entit"):
+        safety.check_ooxml(path, kind="Excel workbook (.xlsx)", required_part="xl/workbook.xml")
+
+
+def test_exclamation_marks_in_text_are_not_declarations(tmp_path, monkeypatch):
+    import zipfile
+
+    from audit import safety
+
+    monkeypatch.setattr(safety, "IN_CHUNK", 8)
+    path = tmp_path / "bang.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("xl/workbook.xml", b"<?xml version='1.0'?><workbook><t>Urgent! <!-- a comment --> ok!</t></workbook>")
+    safety.check_ooxml(path, kind="Excel workbook (.xlsx)", required_part="xl/workbook.xml")
