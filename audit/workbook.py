@@ -8,7 +8,7 @@ index, whatever empty rows or columns lead the sheet.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,13 +22,26 @@ WORKBOOK_KIND = "Excel workbook (.xlsx)"
 WORKBOOK_PART = "xl/workbook.xml"
 
 
-@dataclass(frozen=True)
 class Sheet:
-    """A sheet's cells as text: `frame` row i is Excel row i + 1."""
+    """A sheet's cells as text: `frame` row i is Excel row i + 1.
 
-    name: str
-    frame: pl.DataFrame
-    letters: tuple[str, ...]  # Excel column letter of each frame column
+    Parsing (calamine) runs without the GIL, so it can go on a thread beside
+    Python work. Converting the parsed cells to a polars frame takes the GIL
+    thousands of times: beside a busy Python thread that step ran several
+    times slower, so it waits until `frame` is first asked for.
+    """
+
+    def __init__(self, name: str, letters: tuple[str, ...], convert: Callable[[], pl.DataFrame]) -> None:
+        self.name = name
+        self.letters = letters  # Excel column letter of each frame column
+        self._convert: Callable[[], pl.DataFrame] | None = convert
+        self._frame: pl.DataFrame | None = None
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        if self._convert is not None:
+            self._frame, self._convert = self._convert(), None
+        return self._frame
 
 
 def column_letter(index: int) -> str:
@@ -51,8 +64,8 @@ def normalise_header(text: str | None) -> str:
 class Workbook:
     """An untrusted workbook, checked by the safe-open layer and opened for reading.
 
-    Sheets load one at a time; loading releases the GIL, so a caller can
-    load a big sheet on a thread and do other work meanwhile.
+    Sheets are parsed one at a time; parsing releases the GIL, so a caller can
+    parse a big sheet on a thread and do other work meanwhile (see Sheet).
     """
 
     def __init__(self, path: Path) -> None:
@@ -66,7 +79,13 @@ class Workbook:
     def sheet(self, name: str) -> Sheet | None:
         """The sheet matched case-insensitively, or None when the workbook has no such sheet."""
         actual = self._names.get(name.strip().lower())
-        return None if actual is None else self._guard(lambda: _load(self._reader, actual))
+        if actual is None:
+            return None
+        parsed = self._guard(lambda: _parse(self._reader, actual))
+        if parsed is None:  # an empty sheet
+            return Sheet(actual, (), _empty_frame)
+        letters = tuple(column_letter(c.absolute_index) for c in parsed.available_columns())
+        return Sheet(actual, letters, lambda: self._guard(parsed.to_polars))
 
     def _guard(self, load):
         try:
@@ -84,15 +103,17 @@ def read_workbook(path: Path, wanted: tuple[str, ...]) -> dict[str, Sheet]:
     return {want: sheet for want in wanted if (sheet := book.sheet(want)) is not None}
 
 
-def _load(reader, name: str) -> Sheet:
+def _parse(reader, name: str):
+    """The sheet parsed from A1 with every cell as text (fastexcel's ExcelSheet), or None when it is empty."""
     try:
-        sheet = reader.load_sheet_by_name(name, header_row=None, skip_rows=0, dtypes="string")
+        return reader.load_sheet_by_name(name, header_row=None, skip_rows=0, dtypes="string")
     except Exception as exc:
         if "empty" in str(exc).lower() or "no data" in str(exc).lower():
-            import polars as pl
-
-            return Sheet(name, pl.DataFrame(), ())
+            return None
         raise
-    frame = sheet.to_polars()
-    letters = tuple(column_letter(c.absolute_index) for c in sheet.available_columns())
-    return Sheet(name, frame, letters)
+
+
+def _empty_frame() -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame()

@@ -65,3 +65,21 @@ def test_the_command_runs_with_an_early_read(tmp_path):
                           timeout=120)
     assert proc.returncode == 1, proc.stderr
     assert [f["rule"] for f in json.loads(proc.stdout)["findings"]] == ["MET-BELOW-OPTIMAL"]
+
+
+def test_the_early_thread_parses_and_the_caller_converts(tmp_path, monkeypatch):
+    """Converting parsed cells to polars holds the GIL; done beside the imports it ran several times slower."""
+    import threading
+
+    import fastexcel
+
+    converted_on = []
+    to_polars = fastexcel.ExcelSheet.to_polars
+    monkeypatch.setattr(fastexcel.ExcelSheet, "to_polars",
+                        lambda self: converted_on.append(threading.current_thread().name) or to_polars(self))
+    path = write_return(tmp_path / "r.xlsx", [client(1), client(2)])
+    early.start_reading(["ost-audit", "validate", str(path)])
+    early._pending[early.file_identity(path)].result()  # the early read is over
+    assert converted_on == []
+    assert validate_return(path).clients.height == 2
+    assert converted_on and set(converted_on) == {threading.current_thread().name}
