@@ -95,6 +95,7 @@ class DoseAudit:
 def audit_doses(path: str | Path, guideline: str | Guideline = "uk-2017") -> DoseAudit:
     """Validate a return, then judge it against a guideline set."""
     rules = load_guideline(guideline) if isinstance(guideline, str) else guideline
+    _compiled(rules)  # now, while nothing waits on it: validate_return waits for the sheet to be read
     return judge(validate_return(path), rules)
 
 

@@ -68,15 +68,18 @@ def validate_return(path: str | Path, schema: ReturnSchema | None = None) -> Val
     path = Path(path)
     file = str(path)
     findings: list[Finding] = []
-    with ThreadPoolExecutor(max_workers=1) as pool, prompt_gil_handoff():
-        # The safe-open check (ISA-L) and the OST sheet load (calamine) run mostly without the GIL;
-        # meanwhile pandera, slow to import, gets ready here. The command line may have begun them already.
+    with ThreadPoolExecutor(max_workers=2) as pool, prompt_gil_handoff():
+        # The safe-open check (ISA-L), the OST sheet parse (calamine) and hashing run mostly without
+        # the GIL; meanwhile pandera, slow to import, gets ready here. The command line may have begun
+        # the check and parse already.
         opened = pool.submit(_open_and_load, path, schema.ost_sheet)
+        hashed = pool.submit(file_sha256, path)
         pandera_schema(schema)
-        book, ost_sheet = opened.result()
+        book, ost_sheet = opened.result()  # a refusal is raised here, before any error hashing met
+        sha256 = hashed.result()
     submission = _submission(book.sheet(schema.submission_sheet), schema, file, findings)
     ost = _OstSheet(ost_sheet, schema, file, submission, findings)
-    return ValidatedReturn(file, file_sha256(path), submission, ost.clients, ost.invalid, ost.letters, findings)
+    return ValidatedReturn(file, sha256, submission, ost.clients, ost.invalid, ost.letters, findings)
 
 
 def _open_and_load(path: Path, sheet: str) -> tuple[Workbook, Sheet | None]:
