@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from builders import client, write_return
@@ -23,6 +24,7 @@ def test_validate_json_equals_library(tmp_path):
     library = validate_return(path)
     assert data["findings"] == [f.to_dict() for f in worst_first(library.findings)]
     assert data["inputs"] == [{"path": str(path), "sha256": library.sha256}]
+    assert library.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert data["tool"] == "ost-audit" and data["version"] == __version__ and data["command"] == "validate"
     assert data["summary"] == {"error": 1, "warning": 0, "info": 1}
     first = data["findings"][0]
