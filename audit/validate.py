@@ -278,23 +278,25 @@ class _OstSheet:
         A cheap pass first; only the columns that have cells it could not
         read get the full coercion (units, text dates, code variants).
         """
-        fast, leftovers = [], []
+        # one pass: each column's fast value, its text, and which cells the fast pass could not read
+        first: list[pl.Expr] = [pl.col(ROW)]
         for spec in self.schema.columns:
             value, leftover = fast_value(pl.col(spec.name), spec.type, spec.allowed_values)
-            fast.append(value.alias(spec.name))
-            leftovers.append(leftover.any().alias(spec.name))
-        needs_full = [name for name, any_left in raw.select(leftovers).row(0, named=True).items() if any_left]
+            first += [value.alias(spec.name), pl.col(spec.name).alias(f"{spec.name}__raw"), leftover.alias(f"{spec.name}__left")]
+        fast = raw.select(first)
+        left = fast.select(pl.col(f"{n}__left").any() for n in self.schema.column_names).row(0)
+        needs_full = [n for n, any_left in zip(self.schema.column_names, left) if any_left]
         exprs: list[pl.Expr] = [pl.col(ROW)]
         null = pl.lit(None, dtype=pl.String)
-        for spec, value in zip(self.schema.columns, fast):
-            name = spec.name
+        for spec in self.schema.columns:
+            name, text = spec.name, pl.col(f"{spec.name}__raw")
             if name in needs_full:
-                c = coerce(pl.col(name), spec.type, spec.allowed_values)
+                c = coerce(text, spec.type, spec.allowed_values)
                 exprs += [c.value.alias(name), c.error.alias(f"{name}__err"), c.hint.alias(f"{name}__hint"), c.note.alias(f"{name}__note")]
             else:
-                exprs += [value, null.alias(f"{name}__err"), null.alias(f"{name}__hint"), null.alias(f"{name}__note")]
-            exprs.append(pl.col(name).alias(f"{name}__raw"))
-        typed = raw.select(exprs)
+                exprs += [pl.col(name), null.alias(f"{name}__err"), null.alias(f"{name}__hint"), null.alias(f"{name}__note")]
+            exprs.append(text)
+        typed = fast.select(exprs)
         self._coercion_findings(typed, needs_full)
         return typed
 
