@@ -449,7 +449,7 @@ def _first_filled_row(frame: pl.DataFrame) -> int | None:
     return None
 
 
-def hits_long(frame: pl.DataFrame, structs: dict[str, pl.Expr], keep: list[pl.Expr]) -> pl.DataFrame:
+def hits_long(frame: pl.DataFrame, structs: dict[str, pl.Expr], keep: list[pl.Expr | str]) -> pl.DataFrame:
     """Evaluate many per-column checks in one query; one row per hit.
 
     Each struct has a `hit` field (null or false when the cell is fine). The
@@ -458,10 +458,14 @@ def hits_long(frame: pl.DataFrame, structs: dict[str, pl.Expr], keep: list[pl.Ex
     """
     if not structs:
         return pl.DataFrame()
-    wide = frame.lazy().select([*keep, *[e.alias(k) for k, e in structs.items()]])
+    keep = [pl.col(k) if isinstance(k, str) else k for k in keep]
+    sources = sorted({name for e in keep for name in e.meta.root_names()})
+    checked = frame.lazy().select([*sources, *[e.alias(k) for k, e in structs.items()]])
+    # only rows with a hit get their `keep` values and are unpivoted: one row a client a check
+    # would cost more than the checks
+    hit_rows = checked.filter(pl.any_horizontal([pl.col(k).struct.field("hit").is_not_null() for k in structs]))
+    wide = hit_rows.select([*keep, *list(structs)])
     index = wide.collect_schema().names()[: len(keep)]
-    # only rows with a hit are unpivoted: one row a client a check would cost more than the checks
-    wide = wide.filter(pl.any_horizontal([pl.col(k).struct.field("hit").is_not_null() for k in structs]))
     long = wide.unpivot(index=index, on=list(structs), variable_name="_key", value_name="_v")
     hit = pl.col("_v").struct.field("hit")
     return long.filter(hit.is_not_null() & (hit.cast(pl.String) != "false")).unnest("_v").collect()
