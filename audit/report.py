@@ -57,7 +57,7 @@ def report_context(area: AreaAudit) -> dict[str, Any]:
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for f in worst_first(dose_findings):
         by_rule[f.rule].append(f)
-    rule_groups = [{"rule": area.guideline.rule(rule_id), "findings": items,
+    rule_groups = [{"rule": area.guideline.rule(rule_id), "rows": [_dose_row(f) for f in items],
                     "counts": summarise(items)} for rule_id, items in
                    sorted(by_rule.items(), key=lambda kv: (kv[1][0].severity.rank, -len(kv[1])))]
     charts = []
@@ -75,13 +75,31 @@ def report_context(area: AreaAudit) -> dict[str, Any]:
     return {
         "area": area, "submission": area.submission, "verdicts": area.verdicts, "verdict_words": VERDICT_WORDS,
         "verdict_class": VERDICT_CLASS, "headline": [i for i in indicators if i.headline], "indicators": indicators,
-        "validation": worst_first(validation), "validation_counts": summarise(validation),
+        "validation_rows": [_validation_row(f) for f in worst_first(validation)], "validation_counts": summarise(validation),
         "by_medication": [row for r in area.returns for row in r.by_medication()],
         "not_judged": [n for r in area.returns for n in r.not_judged],
         "rule_groups": rule_groups, "dose_counts": summarise(dose_findings), "charts": charts, "contracts": contracts,
         "sources": sorted(area.guideline.sources.values(), key=lambda s: s.key), "rules": area.guideline.rules,
         "inputs": area.inputs(), "refused": area.refused,
     }
+
+
+# A report of a big return has thousands of table rows: the cells are made here, as plain text the
+# template escapes, because looking attributes up from the template cost more than escaping them.
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _validation_row(f: Finding) -> tuple[str, ...]:
+    """severity, cell, column, client, value, what is wrong, how to fix it, rule."""
+    return (f.severity.value, f.location.label(), _text(f.location.column), _text(f.client), _text(f.value),
+            f.message, _text(f.fix), f.rule)
+
+
+def _dose_row(f: Finding) -> tuple[str, ...]:
+    """severity, client, cell, value, finding."""
+    return f.severity.value, _text(f.client), f.location.label(), _text(f.value), f.message
 
 
 def _doses(dose_audit, medication: str) -> list[float]:
