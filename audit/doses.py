@@ -1,8 +1,9 @@
 """The dose audit: judge every client the guideline rules can judge.
 
 Validation comes first; a client whose row failed validation for a field a
-rule needs is counted as not judged by that rule, never guessed. All rules
-are evaluated in one polars query.
+rule needs is counted as not judged by that rule, never guessed. Each rule is
+a polars query over the clients it applies to (messages made for hits only),
+and the queries of all rules are collected together.
 """
 
 from __future__ import annotations
