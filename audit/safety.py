@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,13 +58,16 @@ def check_regular_file(path: Path, limits: Limits = LIMITS) -> int:
     return size
 
 
-def check_ooxml(path: Path, *, kind: str, required_part: str, limits: Limits = LIMITS) -> None:
+def check_ooxml(path: Path, *, kind: str, required_part: str, limits: Limits = LIMITS,
+                keep: Callable[[list[zipfile.ZipInfo]], set[str]] | None = None) -> dict[str, bytearray]:
     """Refuse anything but a well-formed, macro-free Office Open XML package.
 
     `kind` names the format in messages ("Excel workbook (.xlsx)");
     `required_part` is the part that makes it that format ("xl/workbook.xml").
     Every member is inflated once, counting bytes as they come, so a bomb is
     stopped as soon as it exceeds a limit whatever its headers claim.
+    `keep` picks members whose inflated bytes are returned (checked, so the
+    caller need not inflate them again).
     """
     check_regular_file(path, limits)
     with path.open("rb") as fh:
@@ -84,7 +88,7 @@ def check_ooxml(path: Path, *, kind: str, required_part: str, limits: Limits = L
                 raise InputRefused(path, f"is not an {kind}: it has no {required_part}")
             if any(m.flag_bits & 0x1 for m in members):
                 raise InputRefused(path, "is password-protected (encrypted zip parts)")
-            _inflate_all(path, members, limits)
+            return _inflate_all(path, members, limits, keep(members) if keep else set())
     except InputRefused:
         raise
     except (zipfile.BadZipFile, zlib.error, inflating.error, struct.error, EOFError, OSError, ValueError, KeyError, NotImplementedError,
@@ -92,15 +96,15 @@ def check_ooxml(path: Path, *, kind: str, required_part: str, limits: Limits = L
         raise InputRefused(path, f"is corrupt or truncated ({_short(exc)})") from None
 
 
-def _inflate_all(path: Path, members: list[zipfile.ZipInfo], limits: Limits) -> None:
+def _inflate_all(path: Path, members: list[zipfile.ZipInfo], limits: Limits, keep: set[str]) -> dict[str, bytearray]:
     """Inflate every member, big ones on parallel threads (zlib releases the GIL)."""
     from concurrent.futures import ThreadPoolExecutor
 
     budget = _Budget(limits.max_inflated_bytes)
     big = sorted(members, key=lambda m: m.compress_size, reverse=True)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for future in [pool.submit(_inflate_one, path, m, limits, budget) for m in big]:
-            future.result()
+        futures = {m.filename: pool.submit(_inflate_one, path, m, limits, budget, m.filename in keep) for m in big}
+        return {name: kept for name, future in futures.items() if (kept := future.result()) is not None}
 
 
 class _Budget:
@@ -117,16 +121,16 @@ class _Budget:
             return self.used <= self.limit
 
 
-def _inflate_one(path: Path, member: zipfile.ZipInfo, limits: Limits, budget: _Budget) -> None:
+def _inflate_one(path: Path, member: zipfile.ZipInfo, limits: Limits, budget: _Budget, keep: bool) -> bytearray | None:
     """Inflate one part from its raw bytes in large slices, so zlib runs without the GIL
-    (zipfile's reader takes the GIL back every few kilobytes)."""
+    (zipfile's reader takes the GIL back every few kilobytes). Returns the bytes when asked to keep them."""
     if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise InputRefused(path, f"part {member.filename} uses a compression method Office files never use")
     inflater = inflating.decompressobj(-zlib.MAX_WBITS) if member.compress_type == zipfile.ZIP_DEFLATED else None
-    account = _Account(path, member, limits, budget)
+    account = _Account(path, member, limits, budget, bytearray() if keep else None)
     with path.open("rb") as fh:
         remaining = member.compress_size
-        fh.seek(_data_offset(path, fh, member))
+        fh.seek(data_offset(path, fh, member))
         while remaining:
             data = fh.read(min(IN_CHUNK, remaining))
             if not data:
@@ -144,9 +148,10 @@ def _inflate_one(path: Path, member: zipfile.ZipInfo, limits: Limits, budget: _B
             raise InputRefused(path, f"is corrupt or truncated (part {member.filename} ends early)")
     if account.crc != member.CRC:
         raise InputRefused(path, f"is corrupt (part {member.filename} fails its checksum)")
+    return account.kept
 
 
-def _data_offset(path: Path, fh, member: zipfile.ZipInfo) -> int:
+def data_offset(path: Path, fh, member: zipfile.ZipInfo) -> int:
     """Where a part's compressed bytes start: after its local header, name and extra field."""
     fh.seek(member.header_offset)
     header = fh.read(LOCAL_HEADER_SIZE)
@@ -159,8 +164,8 @@ def _data_offset(path: Path, fh, member: zipfile.ZipInfo) -> int:
 class _Account:
     """Counts a part's inflated bytes against the limits, checks its CRC and looks for entity declarations."""
 
-    def __init__(self, path: Path, member: zipfile.ZipInfo, limits: Limits, budget: _Budget) -> None:
-        self.path, self.member, self.limits, self.budget = path, member, limits, budget
+    def __init__(self, path: Path, member: zipfile.ZipInfo, limits: Limits, budget: _Budget, kept: bytearray | None) -> None:
+        self.path, self.member, self.limits, self.budget, self.kept = path, member, limits, budget, kept
         self.inflated, self.crc, self.tail = 0, 0, b""
         self.is_xml = member.filename.endswith((".xml", ".rels", ".vml"))
 
@@ -182,6 +187,8 @@ class _Account:
                                          "(an entity-expansion attack?)")
         self.tail = chunk[-16:]
         self.crc = inflating.crc32(chunk, self.crc)
+        if self.kept is not None:
+            self.kept += chunk
 
 
 def _ole_reason(path: Path, kind: str) -> str:

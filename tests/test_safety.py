@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import zipfile
 
 import pytest
 from builders import client, write_return
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from audit.cli import app
 from audit.errors import InputRefused
+from audit.safety import check_ooxml
 from audit.validate import validate_return
 
 runner = CliRunner()
@@ -128,3 +130,16 @@ def test_exclamation_marks_in_text_are_not_declarations(tmp_path, monkeypatch):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
         zf.writestr("xl/workbook.xml", b"<?xml version='1.0'?><workbook><t>Urgent! <!-- a comment --> ok!</t></workbook>")
     safety.check_ooxml(path, kind="Excel workbook (.xlsx)", required_part="xl/workbook.xml")
+
+
+def test_the_check_hands_back_the_parts_it_is_asked_to_keep(tmp_path):
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        zf.writestr("xl/worksheets/sheet1.xml", "<worksheet>" + "<row/>" * 5000 + "</worksheet>")
+    kept = check_ooxml(path, kind="workbook", required_part="xl/workbook.xml",
+                       keep=lambda members: {m.filename for m in members if m.filename.startswith("xl/worksheets/")})
+    with zipfile.ZipFile(path) as zf:
+        assert kept == {"xl/worksheets/sheet1.xml": zf.read("xl/worksheets/sheet1.xml")}
+    assert check_ooxml(path, kind="workbook", required_part="xl/workbook.xml") == {}
