@@ -23,25 +23,33 @@ WORKBOOK_PART = "xl/workbook.xml"
 
 
 class Sheet:
-    """A sheet's cells as text: `frame` row i is Excel row i + 1.
+    """A sheet's cells as text: `frame` row i is Excel row i + 1; `letters` the Excel column of each frame column.
 
     Parsing (calamine) runs without the GIL, so it can go on a thread beside
     Python work. Converting the parsed cells to a polars frame needs the GIL
     throughout (0.35 s for 100,000 rows): beside a busy Python thread it ran
-    several times slower, so it waits until `frame` is first asked for.
+    several times slower, so it waits until `frame` (or `letters`) is first asked for.
     """
 
-    def __init__(self, name: str, letters: tuple[str, ...], convert: Callable[[], pl.DataFrame]) -> None:
+    def __init__(self, name: str, load: Callable[[], tuple[pl.DataFrame, tuple[str, ...]]]) -> None:
         self.name = name
-        self.letters = letters  # Excel column letter of each frame column
-        self._convert: Callable[[], pl.DataFrame] | None = convert
+        self._load: Callable[[], tuple[pl.DataFrame, tuple[str, ...]]] | None = load
         self._frame: pl.DataFrame | None = None
+        self._letters: tuple[str, ...] = ()
 
     @property
     def frame(self) -> pl.DataFrame:
-        if self._convert is not None:
-            self._frame, self._convert = self._convert(), None
+        self._resolve()
         return self._frame
+
+    @property
+    def letters(self) -> tuple[str, ...]:
+        self._resolve()
+        return self._letters
+
+    def _resolve(self) -> None:
+        if self._load is not None:
+            (self._frame, self._letters), self._load = self._load(), None
 
 
 def column_letter(index: int) -> str:
@@ -65,11 +73,14 @@ class Workbook:
     """An untrusted workbook, checked by the safe-open layer and opened for reading.
 
     Sheets are parsed one at a time; parsing releases the GIL, so a caller can
-    parse a big sheet on a thread and do other work meanwhile (see Sheet).
+    parse a big sheet on a thread and do other work meanwhile (see Sheet). The
+    biggest sheet, when big, is parsed in two halves at once (see halves).
     """
 
     def __init__(self, path: Path) -> None:
-        check_ooxml(path, kind=WORKBOOK_KIND, required_part=WORKBOOK_PART)
+        from audit.halves import worth_splitting
+
+        self._big = check_ooxml(path, kind=WORKBOOK_KIND, required_part=WORKBOOK_PART, keep=worth_splitting)
         import fastexcel
 
         self.path = path
@@ -77,15 +88,35 @@ class Workbook:
         self._names = {name.strip().lower(): name for name in self._reader.sheet_names}
 
     def sheet(self, name: str) -> Sheet | None:
-        """The sheet matched case-insensitively, or None when the workbook has no such sheet."""
+        """The sheet matched case-insensitively, parsed now and converted when first used; None when there is no such sheet."""
         actual = self._names.get(name.strip().lower())
         if actual is None:
             return None
-        parsed = self._guard(lambda: _parse(self._reader, actual))
+        halves = self._halves(actual)
+        if halves is not None:
+            return Sheet(actual, lambda: _lettered(halves.join()) or self._whole(actual)())
+        return Sheet(actual, self._whole(actual))
+
+    def _whole(self, name: str) -> Callable[[], tuple[pl.DataFrame, tuple[str, ...]]]:
+        """Parse the sheet now; the returned function converts it."""
+        parsed = self._guard(lambda: _parse(self._reader, name))
         if parsed is None:  # an empty sheet
-            return Sheet(actual, (), _empty_frame)
+            return lambda: (_empty_frame(), ())
         letters = tuple(column_letter(c.absolute_index) for c in parsed.available_columns())
-        return Sheet(actual, letters, lambda: self._guard(parsed.to_polars))
+        return lambda: (self._guard(parsed.to_polars), letters)
+
+    def _halves(self, name: str):
+        """The sheet being parsed in two halves, when it is the big part the check kept and can be cut."""
+        if not self._big:
+            return None
+        from audit.halves import sheet_part, start
+
+        try:
+            part = sheet_part(self.path, name)
+            xml = self._big.pop(part, None) if part else None
+            return start(self.path, name, part, xml) if xml is not None else None
+        except Exception:  # noqa: BLE001 - an unusual package is parsed whole, which reports any real fault
+            return None
 
     def _guard(self, load):
         try:
@@ -111,6 +142,10 @@ def _parse(reader, name: str):
         if "empty" in str(exc).lower() or "no data" in str(exc).lower():
             return None
         raise
+
+
+def _lettered(joined: tuple[pl.DataFrame, tuple[int, ...]] | None) -> tuple[pl.DataFrame, tuple[str, ...]] | None:
+    return None if joined is None else (joined[0], tuple(column_letter(i) for i in joined[1]))
 
 
 def _empty_frame() -> pl.DataFrame:
