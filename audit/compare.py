@@ -1,8 +1,9 @@
 """Compare areas fairly: pooled proportions, funnel positions, suppression for publication.
 
-Each sub-folder of AREAS_DIR is an area. Areas are audited in parallel
-processes (one per core); each worker returns a small summary, and writes the
-area's own report when asked, so no client-level data crosses back.
+Each sub-folder of AREAS_DIR is an area. Areas are audited in parallel, in
+this process and in worker processes (one per further core); each worker
+returns a small summary, and writes the area's own report when asked, so no
+client-level data crosses back.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import csv
 import io
 import os
 import re
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -128,12 +130,7 @@ def compare_areas(areas_dir: str | Path, guideline: str = "uk-2017", *, public: 
             if on_area:
                 on_area(folder.name)
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(_summarise, str(f), guideline, report_target): f for f in folders}
-            for future in as_completed(futures):
-                summaries.append(future.result())
-                if on_area:
-                    on_area(futures[future].name)
+        summaries = _in_parallel(folders, guideline, report_target, workers, on_area)
     summaries.sort(key=lambda s: s.folder)
     if public:
         suppress(summaries)
@@ -141,6 +138,38 @@ def compare_areas(areas_dir: str | Path, guideline: str = "uk-2017", *, public: 
     findings = [Finding("CMP-AREA-INCOMPLETE", Severity.WARNING, f"{s.name}: {'; '.join(s.notes)}", Location(s.folder))
                 for s in summaries if s.status != "ok"]
     return Comparison(summaries, pooled, labels, public, guideline, findings)
+
+
+def _in_parallel(folders: list[Path], guideline: str, report_target: str | None, workers: int,
+                 on_area: Callable[[str], None] | None) -> list[AreaSummary]:
+    """Areas on `workers - 1` processes and on this one, which takes them from the far end of the list.
+
+    A spawned worker spends its first second importing; this process has its
+    imports done and audits areas meanwhile. Each worker holds two areas at
+    most, so it never waits on this process for work, nor is left with a tail.
+    """
+    pending, summaries = deque(folders), []
+    running: dict[Future, Path] = {}
+
+    def finished(summary: AreaSummary, folder: Path) -> None:
+        summaries.append(summary)
+        if on_area:
+            on_area(folder.name)
+
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("spawn")) as pool:
+        while pending or running:
+            while len(pending) > 1 and len(running) < 2 * (workers - 1):
+                folder = pending.popleft()
+                running[pool.submit(_summarise, str(folder), guideline, report_target)] = folder
+            if pending:
+                folder = pending.pop()
+                finished(_summarise(str(folder), guideline, report_target), folder)
+                done = [f for f in running if f.done()]
+            else:
+                done = wait(running, return_when=FIRST_COMPLETED).done
+            for future in done:
+                finished(future.result(), running.pop(future))
+    return summaries
 
 
 def is_small(count: int) -> bool:

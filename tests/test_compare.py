@@ -58,6 +58,15 @@ def test_areas_far_from_a_limit_are_placed_right(tmp_path):
     assert positions["E06990003"] == "below-99.8"
 
 
+def test_areas_shared_between_this_process_and_workers_give_what_one_process_gives(tmp_path):
+    make_areas(tmp_path, [15, 25, 10, 30, 12, 8])
+    ticks = []
+    alone = compare_areas(tmp_path, workers=1)
+    shared = compare_areas(tmp_path, workers=3, on_area=ticks.append)
+    assert [a.to_dict() for a in shared.areas] == [a.to_dict() for a in alone.areas]
+    assert sorted(ticks) == sorted(p.name for p in tmp_path.iterdir())  # every area once
+
+
 def test_failed_validation_area_still_shown(tmp_path):
     make_areas(tmp_path, [20, 20])
     bad = tmp_path / "area1" / "r.xlsx"
