@@ -108,22 +108,28 @@ def _attr(element, local: str) -> str | None:
     return next((v for k, v in element.attrib.items() if _local(k) == local), None)
 
 
-def start(path: Path, name: str, part: str, xml: bytes | bytearray) -> Halves | None:
-    """Begin parsing sheet `name` (zip member `part`, inflated as `xml`) in two halves; None when it cannot be cut."""
+def start(path: Path, name: str, part: str, inflated: dict[str, bytes | bytearray]) -> Halves | None:
+    """Begin parsing sheet `name` (zip member `part`, taken from `inflated`) in two halves; None when it cannot be cut.
+
+    The sheet's XML is let go before the halves parse: they hold their own copies.
+    """
+    xml = inflated.pop(part)
     cut = find_cut(xml)
     pair = workbooks(path, part, xml, cut) if cut is not None else None
-    return Halves(name, *pair, cut.first_row) if pair is not None else None
+    del xml
+    return Halves(name, list(pair), cut.first_row) if pair is not None else None
 
 
 class Halves:
     """Two halves of one sheet being parsed: the first on the caller's thread, the second on its own."""
 
-    def __init__(self, name: str, first: bytes, second: bytes, first_row: int) -> None:
+    def __init__(self, name: str, workbooks: list[bytes], first_row: int) -> None:
+        """`workbooks` (first half, second half) is emptied: each half is held only while it parses."""
         self.first_row = first_row
         self._second: Future = Future()
-        threading.Thread(target=_parse_into, args=(second, name, self._second), name="ost-audit-half", daemon=True).start()
+        threading.Thread(target=_parse_into, args=(workbooks.pop(), name, self._second), name="ost-audit-half", daemon=True).start()
         self._first: Future = Future()
-        _parse_into(first, name, self._first)
+        _parse_into(workbooks.pop(), name, self._first)
 
     def join(self) -> tuple[pl.DataFrame, tuple[int, ...]] | None:
         """The whole sheet's frame (row i is Excel row i + 1) and its columns' absolute indexes; None to parse whole."""

@@ -113,8 +113,7 @@ class Workbook:
 
         try:
             part = sheet_part(self.path, name)
-            xml = self._big.pop(part, None) if part else None
-            return start(self.path, name, part, xml) if xml is not None else None
+            return start(self.path, name, part, self._big) if part in self._big else None
         except Exception:  # noqa: BLE001 - an unusual package is parsed whole, which reports any real fault
             return None
 

@@ -33,7 +33,7 @@ def _kept(path: Path, part: str = OST_PART) -> bytearray:
 
 
 def _joined(path: Path, name: str = "OST", part: str = OST_PART):
-    started = halves.start(path, name, part, _kept(path, part))
+    started = halves.start(path, name, part, {part: _kept(path, part)})
     assert started is not None, "the sheet should have been cut"
     joined = started.join()
     return None if joined is None else (joined[0], tuple(column_letter(i) for i in joined[1]))
@@ -146,7 +146,7 @@ def test_any_sheet_read_in_halves_equals_it_read_whole(tmp_path_factory, grid, t
     xml = _kept(path)
     cut = halves.find_cut(xml, share=share)
     assume(cut is not None)
-    started = halves.Halves("OST", *halves.workbooks(path, OST_PART, xml, cut), cut.first_row)
+    started = halves.Halves("OST", list(halves.workbooks(path, OST_PART, xml, cut)), cut.first_row)
     joined = started.join()  # openpyxl writes only rows with cells, so each half has some (empty strings aside: below)
     assert joined is not None
     assert joined[0].equals(whole[0])
