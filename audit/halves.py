@@ -32,17 +32,17 @@ if TYPE_CHECKING:
     import polars as pl
 
 SPLIT_MIN_BYTES = 16 << 20  # sheet XML below this (about 18,000 rows) parses in well under 0.2 s: not worth a cut
+SPLIT_MAX_BYTES = 256 << 20  # above (about 290,000 rows), the copies a cut makes cost more memory than the time it saves
 FIRST_SHARE = 0.45  # the first half is smaller: it is converted while the second still parses
 WORKSHEETS = "xl/worksheets/"
 ROW_R = re.compile(rb'\sr="([0-9]+)"')
-_MAX_ZIP32 = 0xFFFFFFFF
 
 
 def worth_splitting(members: list[zipfile.ZipInfo]) -> set[str]:
     """The largest worksheet part, when it is big enough to be worth parsing in halves."""
     sheets = [m for m in members if m.filename.startswith(WORKSHEETS) and m.filename.endswith(".xml")]
     biggest = max(sheets, key=lambda m: m.file_size, default=None)
-    return {biggest.filename} if biggest is not None and biggest.file_size >= SPLIT_MIN_BYTES else set()
+    return {biggest.filename} if biggest is not None and SPLIT_MIN_BYTES <= biggest.file_size <= SPLIT_MAX_BYTES else set()
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def start(path: Path, name: str, part: str, inflated: dict[str, bytes | bytearra
     The sheet's XML is let go before the halves parse: they hold their own copies.
     """
     xml = inflated.pop(part)
-    cut = find_cut(xml)
+    cut = find_cut(xml) if len(xml) <= SPLIT_MAX_BYTES else None  # the size in the zip's directory may lie
     pair = workbooks(path, part, xml, cut) if cut is not None else None
     del xml
     return Halves(name, list(pair), cut.first_row) if pair is not None else None
@@ -185,10 +185,8 @@ def join_frames(first: pl.DataFrame, first_columns: tuple[int, ...], second: pl.
     return pl.concat([top, aligned(second, second_columns).slice(before)], rechunk=True), columns
 
 
-def workbooks(path: Path, part: str, xml: bytes | bytearray, cut: Cut) -> tuple[bytes, bytes] | None:
-    """Two workbooks, each with one half of `part`'s rows and every other member as it is; None past zip32 sizes."""
-    if len(xml) >= _MAX_ZIP32:
-        return None
+def workbooks(path: Path, part: str, xml: bytes | bytearray, cut: Cut) -> tuple[bytes, bytes]:
+    """Two workbooks, each with one half of `part`'s rows and every other member as it is (sizes fit zip32)."""
     view = memoryview(xml)
     head, tail = view[:cut.start], view[cut.end:]
     halves = ([view[:cut.at], tail], [head, view[cut.at:]])

@@ -60,6 +60,28 @@ def _row(r: int | None, cells: dict[str, str]) -> str:
     return f"<row{number}>" + "".join(f'<c r="{ref}" t="inlineStr"><is><t>{v}</t></is></c>' for ref, v in cells.items()) + "</row>"
 
 
+def _member(name: str, size: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name)
+    info.file_size = size
+    return info
+
+
+def test_only_the_biggest_worksheet_is_kept_and_only_when_worth_a_cut():
+    mb = 1 << 20
+    members = [_member("xl/sharedStrings.xml", 90 * mb), _member("xl/worksheets/sheet1.xml", 20 * mb),
+               _member("xl/worksheets/sheet2.xml", 40 * mb)]
+    assert halves.worth_splitting(members) == {"xl/worksheets/sheet2.xml"}
+    assert halves.worth_splitting([_member("xl/worksheets/sheet1.xml", halves.SPLIT_MIN_BYTES - 1)]) == set()
+    assert halves.worth_splitting([_member("xl/worksheets/sheet1.xml", halves.SPLIT_MAX_BYTES + 1)]) == set()
+
+
+def test_a_sheet_bigger_than_its_directory_said_is_not_cut(tmp_path, monkeypatch):
+    path = write_return(tmp_path / "r.xlsx", [client(i) for i in range(1, 60)])
+    xml = _kept(path)
+    monkeypatch.setattr(halves, "SPLIT_MAX_BYTES", len(xml) - 1)
+    assert halves.start(path, "OST", OST_PART, {OST_PART: xml}) is None
+
+
 # --- the cut ------------------------------------------------------------------------------------------
 
 def test_the_cut_falls_before_a_numbered_row_near_the_share():
