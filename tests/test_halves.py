@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -121,11 +122,40 @@ def test_the_half_workbooks_are_valid_zips_holding_each_half(tmp_path):
     first, second = halves.workbooks(path, OST_PART, xml, cut)
     with zipfile.ZipFile(path) as original:
         names = sorted(original.namelist())
-    for data, expected in ((first, xml[:cut.at] + xml[cut.end:]), (second, xml[:cut.start] + xml[cut.at:])):
+    for half, expected in ((first, xml[:cut.at] + xml[cut.end:]), (second, xml[:cut.start] + xml[cut.at:])):
+        data = half.source if isinstance(half.source, bytes) else Path(half.source).read_bytes()
+        half.close()
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             assert zf.testzip() is None  # every CRC right
             assert sorted(zf.namelist()) == names
             assert zf.read(OST_PART) == expected
+
+
+def test_without_anonymous_files_the_halves_are_bytes_and_read_the_same(tmp_path, monkeypatch):
+    path = write_return(tmp_path / "r.xlsx", [client(i, AGE=20 + i % 50) for i in range(1, 80)], origin=(3, 2))
+    monkeypatch.delattr(halves.os, "memfd_create", raising=False)
+    xml = _kept(path)
+    cut = halves.find_cut(xml)
+    pair = halves.workbooks(path, OST_PART, xml, cut)
+    assert all(isinstance(half.source, bytes) for half in pair)
+    frame, columns = halves.Halves("OST", list(pair), cut.first_row).join()
+    whole_frame, whole_letters = _whole(path)
+    assert frame.equals(whole_frame) and tuple(column_letter(i) for i in columns) == whole_letters
+
+
+def test_the_half_files_are_closed_once_parsed(tmp_path):
+    path = write_return(tmp_path / "r.xlsx", [client(i) for i in range(1, 80)])
+    xml = _kept(path)
+    cut = halves.find_cut(xml)
+    pair = list(halves.workbooks(path, OST_PART, xml, cut))
+    held, fds = list(pair), [half.fd for half in pair]
+    halves.Halves("OST", pair, cut.first_row).join()
+    assert all(half.fd is None for half in held)
+    for fd in filter(None, fds):  # the number may have been given to another file since, but not to a half
+        try:
+            assert "ost-audit-half" not in os.readlink(f"/proc/self/fd/{fd}")
+        except FileNotFoundError:
+            pass
 
 
 def test_the_part_of_a_sheet_is_found_from_the_workbook_relationships(tmp_path):
