@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import struct
+import sys
 import threading
 import zipfile
 from collections.abc import Iterable
@@ -135,7 +136,7 @@ class HalfWorkbook:
 
     @classmethod
     def of(cls, pieces: list) -> HalfWorkbook:
-        if not hasattr(os, "memfd_create"):  # not Linux
+        if sys.platform != "linux" or not hasattr(os, "memfd_create"):  # the path below is Linux's
             return cls(b"".join(pieces))
         fd = os.memfd_create("ost-audit-half")  # close-on-exec: compare's workers never see it
         try:
