@@ -59,14 +59,12 @@ class Cut:
 
 def find_cut(xml: bytes | bytearray, share: float = FIRST_SHARE) -> Cut | None:
     """A cut before a `<row>` that carries its row number, or None when the sheet is not plain enough to cut."""
-    open_tag = b"<sheetData>"
+    open_tag, close_tag = b"<sheetData>", b"</sheetData>"
     start = xml.find(open_tag)
-    if start < 0:
+    end = xml.rfind(close_tag)
+    if start < 0 or end < start:
         return None
     start += len(open_tag)
-    end = xml.find(b"</sheetData>", start)  # the first, as calamine reads: anything after it is ignored by both
-    if end < 0:
-        return None
     # comments and CDATA could hide a `<row` that is not one; Excel never writes them in a sheet
     if b"!" in xml and b"<!" in xml:
         return None
@@ -79,7 +77,9 @@ def find_cut(xml: bytes | bytearray, share: float = FIRST_SHARE) -> Cut | None:
             return None
         number = ROW_R.search(xml, at, tag_end)
         if number is not None and xml[tag_end - 1:tag_end] != b"/" and at > start:
-            return Cut(start, at, end, int(number.group(1)))
+            # calamine stops at the first `</sheetData>`: one before the cut would end the whole sheet there,
+            # not the first half only (one after it ends the second half where it ends the whole)
+            return Cut(start, at, end, int(number.group(1))) if xml.find(close_tag, start, at) < 0 else None
         at = xml.find(b"<row ", tag_end, end)
     return None
 

@@ -115,6 +115,19 @@ def test_sheets_not_plain_enough_are_not_cut(xml):
     assert halves.find_cut(xml) is None
 
 
+def test_a_second_sheet_data_is_read_as_calamine_reads_it(tmp_path):
+    """calamine stops at the first `</sheetData>`: rows after it are not in the sheet, cut or not."""
+    rows = "".join(_row(r, {f"A{r}": f"a{r}"}) for r in range(1, 61))
+    more = "".join(_row(r, {f"A{r}": f"late{r}"}) for r in range(61, 70))
+    # a second block after the cut: the second half stops where the whole sheet stops
+    path = _with_sheet_xml(tmp_path, _sheet_xml(rows + "</sheetData><sheetData>" + more))
+    frame, letters = _joined(path)
+    assert frame.equals(_whole(path)[0]) and frame.height == 60
+    # a block ending before the cut point: not cut at all
+    first_few = "".join(_row(r, {f"A{r}": "x"}) for r in range(1, 6))
+    assert halves.find_cut(_sheet_xml(first_few + "</sheetData><sheetData>" + more)) is None
+
+
 def test_the_half_workbooks_are_valid_zips_holding_each_half(tmp_path):
     path = write_return(tmp_path / "r.xlsx", [client(i) for i in range(1, 60)])
     xml = bytes(_kept(path))
