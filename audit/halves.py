@@ -113,7 +113,7 @@ def _attr(element, local: str) -> str | None:
 def start(path: Path, name: str, part: str, inflated: dict[str, bytes | bytearray]) -> Halves | None:
     """Begin parsing sheet `name` (zip member `part`, taken from `inflated`) in two halves; None when it cannot be cut.
 
-    The sheet's XML is let go before the halves parse: they hold their own copies.
+    The sheet's XML is let go before the halves parse: each half holds its own rows.
     """
     xml = inflated.pop(part)
     cut = find_cut(xml) if len(xml) <= SPLIT_MAX_BYTES else None  # the size in the zip's directory may lie
@@ -126,9 +126,9 @@ def start(path: Path, name: str, part: str, inflated: dict[str, bytes | bytearra
 class HalfWorkbook:
     """One half as a workbook in memory: an anonymous file where the system has them, else bytes.
 
-    fastexcel copies bytes it is given before parsing; a file it reads as it
-    goes. The copy of 40 MB of fresh memory per half cost more than the parse
-    gained from it on two cores.
+    fastexcel copies bytes it is given before parsing, but reads a file as it
+    goes: at 100,000 clients that copy (40 MB of fresh memory a half) cost
+    about 0.1 s of a run already short of cores.
     """
 
     source: bytes | str
