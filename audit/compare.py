@@ -15,6 +15,7 @@ import re
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -123,14 +124,7 @@ def compare_areas(areas_dir: str | Path, guideline: str = "uk-2017", *, public: 
     labels = {i.id: i.label for i in rules.indicators}
     report_target = None if (public or report_dir is None) else str(report_dir)
     workers = max(1, min(workers or os.cpu_count() or 1, len(folders)))
-    summaries: list[AreaSummary] = []
-    if workers == 1:
-        for folder in folders:
-            summaries.append(_summarise(str(folder), guideline, report_target))
-            if on_area:
-                on_area(folder.name)
-    else:
-        summaries = _in_parallel(folders, guideline, report_target, workers, on_area)
+    summaries = _audit_all(folders, guideline, report_target, workers, on_area)
     summaries.sort(key=lambda s: s.folder)
     if public:
         suppress(summaries)
@@ -140,13 +134,14 @@ def compare_areas(areas_dir: str | Path, guideline: str = "uk-2017", *, public: 
     return Comparison(summaries, pooled, labels, public, guideline, findings)
 
 
-def _in_parallel(folders: list[Path], guideline: str, report_target: str | None, workers: int,
-                 on_area: Callable[[str], None] | None) -> list[AreaSummary]:
+def _audit_all(folders: list[Path], guideline: str, report_target: str | None, workers: int,
+               on_area: Callable[[str], None] | None) -> list[AreaSummary]:
     """Areas on `workers - 1` processes and on this one, which takes them from the far end of the list.
 
     A spawned worker spends its first second importing; this process has its
     imports done and audits areas meanwhile. Each worker holds two areas at
     most, so it never waits on this process for work, nor is left with a tail.
+    With one worker wanted, this process audits them all and spawns nothing.
     """
     pending, summaries = deque(folders), []
     running: dict[Future, Path] = {}
@@ -156,7 +151,8 @@ def _in_parallel(folders: list[Path], guideline: str, report_target: str | None,
         if on_area:
             on_area(folder.name)
 
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("spawn")) if workers > 1 else nullcontext()
+    with pool:
         while pending or running:
             while len(pending) > 1 and len(running) < 2 * (workers - 1):
                 folder = pending.popleft()
