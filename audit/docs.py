@@ -1,10 +1,16 @@
-"""Regenerate docs/return-format.md from the schema: `python -m audit.docs`."""
+"""Regenerate the generated docs: `python -m audit.docs`.
+
+docs/return-format.md comes from the return schema, docs/guideline-sources.md
+from the uk-2017 rule file.
+"""
 
 from pathlib import Path
 
+from audit.guidelines import sources_markdown
 from audit.schema import docs_table
 
 if __name__ == "__main__":
-    target = Path(__file__).resolve().parent.parent / "docs" / "return-format.md"
-    target.write_text(docs_table(), encoding="utf-8")
-    print(f"wrote {target}")
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    for name, text in (("return-format.md", docs_table()), ("guideline-sources.md", sources_markdown())):
+        (docs / name).write_text(text, encoding="utf-8")
+        print(f"wrote {docs / name}")

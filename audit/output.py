@@ -185,12 +185,18 @@ def text_rules(console, guideline) -> None:
 
     table = Table(title=f"{guideline.id}: {guideline.title}", title_justify="left", show_lines=True)
     for col in ("rule", "applies when", "severity", "note lowers", "citation", "confidence"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold" if col == "citation" else "ellipsis")  # addresses wrap, never cut
     for rule in guideline.rules:
         severity = rule.severity + "".join(f"; {e.severity} when {describe(e.when)}" for e in rule.escalate)
         table.add_row(rule.id, escape(rule.condition_text()), escape(severity), "yes" if rule.lowered_by_note else "no",
-                      escape(rule.citation), rule.confidence)
+                      escape(citation_text(rule)), rule.confidence)
     console.print(table)
+
+
+def citation_text(rule) -> str:
+    """The citation with each source's quoted wording, then the rule's note (disagreements, conventions)."""
+    parts = [c.text + (f' "{c.quote}"' if c.quote else "") for c in rule.citations]
+    return "\nalso: ".join(parts) + (f"\nNote: {rule.note}" if rule.note else "")
 
 
 def rules_data(guideline) -> list[dict[str, Any]]:
@@ -198,7 +204,9 @@ def rules_data(guideline) -> list[dict[str, Any]]:
              "severity": r.severity, "escalate": [{"severity": e.severity, "when": describe(e.when), "because": e.because}
                                                   for e in r.escalate],
              "lowered_by_note": r.lowered_by_note, "location": r.location, "citation": r.citation,
-             "source": r.source.key, "confidence": r.confidence} for r in guideline.rules]
+             "source": r.source.key, "quote": r.quote, "note": r.note or None, "confidence": r.confidence,
+             "sources": [{"source": c.source.key, "title": c.source.title, "section": c.section, "quote": c.quote,
+                          "url": c.source.url, "no_url": c.source.no_url} for c in r.citations]} for r in guideline.rules]
 
 
 def text_contracts(console, scans, quiet: bool = False) -> None:

@@ -14,7 +14,7 @@ from audit.guidelines import load_guideline
 
 D = dt.date
 SPEC_RULE_IDS = {"MET-START-HIGH", "MET-STEP-HIGH", "MET-BELOW-OPTIMAL", "MET-ABOVE-USUAL", "MET-ECG-DUE",
-                 "BUP-START-HIGH", "BUP-BELOW-OPTIMAL", "BUP-ABOVE-LICENSED", "BUP-ABOVE-MAX", "BNX-ABOVE-MAX",
+                 "BUP-START-HIGH", "BUP-BELOW-OPTIMAL", "BUP-ABOVE-MAX", "BNX-ABOVE-MAX",
                  "LYO-BELOW-OPTIMAL", "LYO-ABOVE-MAX", "SUP-EARLY-UNSUPERVISED", "NAL-NOT-SUPPLIED",
                  "HCV-NOT-OFFERED", "REVIEW-OVERDUE", "REDUCTION-WHILE-USING", "DISCHARGE-PROVIDER-WITHDRAWN"}
 
@@ -76,8 +76,9 @@ CASES = [
     ("bup-11-using", dict(BUP, DOSE_MG=11, PREV_DOSE_MG=None, OPIUSE=3), {("BUP-BELOW-OPTIMAL", "error")}),
     ("bup-12", dict(BUP, DOSE_MG=12, PREV_DOSE_MG=None), set()),
     ("bup-24", dict(BUP, DOSE_MG=24, PREV_DOSE_MG=None), set()),
-    ("bup-25", dict(BUP, DOSE_MG=25, PREV_DOSE_MG=None), {("BUP-ABOVE-LICENSED", "warning")}),
-    ("bup-32", dict(BUP, DOSE_MG=32, PREV_DOSE_MG=None), {("BUP-ABOVE-LICENSED", "warning")}),
+    # 24 mg is no UK maximum for sublingual buprenorphine (BUP-ABOVE-LICENSED withdrawn): 25-32 mg is quiet
+    ("bup-25", dict(BUP, DOSE_MG=25, PREV_DOSE_MG=None), set()),
+    ("bup-32", dict(BUP, DOSE_MG=32, PREV_DOSE_MG=None), set()),
     ("bup-33", dict(BUP, DOSE_MG=33, PREV_DOSE_MG=None), {("BUP-ABOVE-MAX", "error")}),
     ("bup-33-note", dict(BUP, DOSE_MG=33, PREV_DOSE_MG=None, DOSE_NOTE="reason"), {("BUP-ABOVE-MAX", "warning")}),
     ("bup-ind-8", dict(BUP, DOSE_MG=8, PHASE="induction", PREV_DOSE_MG=None), set()),
@@ -154,7 +155,7 @@ def test_indicators_count_and_interval(tmp_path):
     assert ind["methadone-optimal"].ci_high == pytest.approx(0.8922, abs=5e-4)
 
 
-def test_rules_lists_all_18_rule_ids_with_citations():
+def test_rules_lists_all_17_rule_ids_with_citations():
     result = CliRunner().invoke(app, ["rules", "--format", "json"])
     assert result.exit_code == 0
     import json

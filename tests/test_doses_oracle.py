@@ -41,8 +41,6 @@ def oracle(c: dict) -> list[tuple[str, str]]:
             out.append(("BUP-START-HIGH", "warning", True))
         if phase in MAINT and dose < 12:
             out.append(("BUP-BELOW-OPTIMAL", "error" if using else "warning", True))
-    if med == "buprenorphine" and 24 < dose <= 32:
-        out.append(("BUP-ABOVE-LICENSED", "warning", True))
     if med == "buprenorphine" and dose > 32:
         out.append(("BUP-ABOVE-MAX", "error", True))
     if med == "buprenorphine-naloxone" and dose > 24:
