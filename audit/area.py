@@ -17,6 +17,7 @@ from audit.doses import DoseAudit, IndicatorResult, audit_doses
 from audit.errors import InputRefused
 from audit.findings import Finding
 from audit.guidelines import Guideline, load_guideline
+from audit.schema import ReturnSchema
 from audit.stats import wilson
 
 RETURN_SUFFIXES = (".xlsx",)
@@ -118,16 +119,18 @@ def area_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
     return returns, contracts
 
 
-def audit_area(paths: Iterable[str | Path], guideline: str = "uk-2017", strict: bool = True) -> AreaAudit:
+def audit_area(paths: Iterable[str | Path], guideline: str = "uk-2017", strict: bool = True,
+               schema: ReturnSchema | None = None) -> AreaAudit:
     """Audit everything in an area's folder(s). With `strict`, an unusable file stops the audit
-    (exit 2 for the CLI); without, it is recorded and the rest is still audited (for compare)."""
+    (exit 2 for the CLI); without, it is recorded and the rest is still audited (for compare).
+    `schema` may carry an export's own headers (`--columns`)."""
     paths = list(paths)
     rules = load_guideline(guideline)
     area = AreaAudit([str(p) for p in paths], rules)
     returns, contracts = area_files(paths)
     for path in returns:
         try:
-            area.returns.append(refuse_identifiable(audit_doses(path, rules)))
+            area.returns.append(refuse_identifiable(audit_doses(path, rules, schema)))
         except InputRefused as exc:
             if strict:
                 raise

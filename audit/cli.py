@@ -38,6 +38,7 @@ FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when anythi
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="only the summary line (text) and no progress bar")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="show a traceback when something goes wrong")]
 GuidelineOpt = Annotated[str, typer.Option("--guideline", help="guideline rule set (see `ost-audit rules`)")]
+ColumnsOpt = Annotated[Path | None, typer.Option("--columns", help="YAML mapping of your export's headers to the return's columns (`Discharge Reason: DISRSN`)")]
 
 
 def _stderr(message: str) -> None:
@@ -120,14 +121,18 @@ def validate(
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     quiet: QuietOpt = False,
+    columns: ColumnsOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Check returns against the ost-return-v1 schema; every fault by cell."""
     with guarded(debug):
+        from audit.column_map import schema_with_columns
         from audit.output import envelope, summary_line, text_findings, to_json
         from audit.validate import validate_returns
 
-        results = with_progress(len(files), format is Format.text and not quiet, lambda tick: validate_returns(files, on_file=tick))
+        schema = schema_with_columns(columns)
+        results = with_progress(len(files), format is Format.text and not quiet,
+                                lambda tick: validate_returns(files, on_file=tick, schema=schema))
         if annotate is not None:
             from audit.annotate import annotate_return
 
@@ -155,16 +160,19 @@ def doses(
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     quiet: QuietOpt = False,
+    columns: ColumnsOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Audit prescribing against a guideline rule set (validates first)."""
     with guarded(debug):
+        from audit.column_map import schema_with_columns
         from audit.doses import audit_doses_many
         from audit.findings import fails_counts, sort_findings_frame
         from audit.output import counts_line, envelope_stream, text_doses
 
+        schema = schema_with_columns(columns)
         audits = with_progress(len(files), format is Format.text and not quiet,
-                               lambda tick: audit_doses_many(files, guideline, on_file=tick))
+                               lambda tick: audit_doses_many(files, guideline, on_file=tick, schema=schema))
         counts = {s: sum(a.counts()[s] for a in audits) for s in ("error", "warning", "info")}
         if format is Format.json:
             import polars as pl
@@ -244,17 +252,20 @@ def report(
     guideline: GuidelineOpt = "uk-2017",
     fail_on: FailOnOpt = FailOn.never,
     quiet: QuietOpt = False,
+    columns: ColumnsOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """One area's full audit (validation, doses, contracts) as one self-contained HTML page."""
     with guarded(debug):
         from audit.area import area_files, audit_area
+        from audit.column_map import schema_with_columns
         from audit.output import guard_output
         from audit.report import write_report
 
+        schema = schema_with_columns(columns)
         returns, contracts = area_files(paths)
         guard_output(output, [*returns, *contracts])
-        area = audit_area(paths, guideline)
+        area = audit_area(paths, guideline, schema=schema)
         write_report(area, output)
         if not quiet:
             _stderr(f"wrote {output}")

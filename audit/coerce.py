@@ -154,8 +154,9 @@ def fast_value(text: pl.Expr, type_name: str, allowed: list[str] | None = None) 
     return value, text.is_not_null() & ~ok.fill_null(False)
 
 
-def coerce(text: pl.Expr, type_name: str, allowed: list[str] | None = None) -> Coerced:
-    """Dispatch on the schema's type name."""
+def coerce(text: pl.Expr, type_name: str, allowed: list[str] | None = None,
+           aliases: dict[str, str] | None = None) -> Coerced:
+    """Dispatch on the schema's type name; `aliases` are NDTMS codes accepted for labels (audit/codes.py)."""
     if type_name == "number":
         return as_number(text)
     if type_name == "integer":
@@ -163,7 +164,9 @@ def coerce(text: pl.Expr, type_name: str, allowed: list[str] | None = None) -> C
     if type_name == "date":
         return as_date(text, us_ordered_anywhere(text))
     if type_name == "code":
-        return as_code(text, allowed or [])
+        from audit.codes import as_code_or_ndtms
+
+        return as_code_or_ndtms(text, allowed or [], aliases or {})
     if type_name == "yn":
         return as_code(text, ["Y", "N"], {"yes": "Y", "no": "N"})
     return as_text(text)

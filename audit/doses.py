@@ -20,12 +20,13 @@ import polars as pl
 from audit.conditions import compile_condition, context_column, contexts_used
 from audit.findings import Finding, Location, Severity, empty_findings_frame, findings_frame, sort_findings_frame, summarise
 from audit.guidelines import Guideline, Rule, load_guideline
+from audit.schema import ReturnSchema
 from audit.stats import wilson
 from audit.validate import ROW, ValidatedReturn, context_columns, validate_return
 
 # The Submission value each `$NAME` depends on.
 CONTEXT_NEEDS = {"$PERIOD_END": "PERIOD_END", "$PERIOD_START": "PERIOD_START", "$AS_OF": "PERIOD_END",
-                 "$SUBMITTED_ON": "SUBMITTED_ON", "$LA_CODE": "LA_CODE"}
+                 "$SUBMITTED_ON": "SUBMITTED_ON", "$LA_CODE": "LA_CODE"}  # $DISCHARGE_OUTCOME needs none
 
 
 @dataclass
@@ -93,19 +94,19 @@ class DoseAudit:
         return medication_summary(self.validated, self.guideline)
 
 
-def audit_doses(path: str | Path, guideline: str | Guideline = "uk-2017") -> DoseAudit:
-    """Validate a return, then judge it against a guideline set."""
+def audit_doses(path: str | Path, guideline: str | Guideline = "uk-2017", schema: ReturnSchema | None = None) -> DoseAudit:
+    """Validate a return (`schema` may carry an export's own headers), then judge it against a guideline set."""
     rules = load_guideline(guideline) if isinstance(guideline, str) else guideline
     _compiled(rules)  # now, while nothing waits on it: validate_return waits for the sheet to be read
-    return judge(validate_return(path), rules)
+    return judge(validate_return(path, schema), rules)
 
 
 def audit_doses_many(paths: Iterable[str | Path], guideline: str = "uk-2017",
-                     on_file: Callable[[str], None] | None = None) -> list[DoseAudit]:
+                     on_file: Callable[[str], None] | None = None, schema: ReturnSchema | None = None) -> list[DoseAudit]:
     rules = load_guideline(guideline)
     out = []
     for p in paths:
-        out.append(audit_doses(p, rules))
+        out.append(audit_doses(p, rules, schema))
         if on_file:
             on_file(str(p))
     return out
@@ -201,7 +202,7 @@ def _applies(rule: Rule) -> pl.Expr:
 
 def _missing_context(conditions: list[dict[str, Any]], submission: dict[str, Any]) -> list[str]:
     needed = set().union(*(contexts_used(c) for c in conditions))
-    return sorted({CONTEXT_NEEDS[n] for n in needed if submission.get(CONTEXT_NEEDS[n]) is None})
+    return sorted({CONTEXT_NEEDS[n] for n in needed if n in CONTEXT_NEEDS and submission.get(CONTEXT_NEEDS[n]) is None})
 
 
 def _any_invalid(columns: set[str]) -> pl.Expr:

@@ -132,12 +132,13 @@ class Guideline:
         return next(r for r in self.rules if r.id == rule_id)
 
 
+# the columns behind the per-client context values (validate.context_columns)
+_CONTEXT_SOURCES = {"$AS_OF": "DISD", "$DISCHARGE_OUTCOME": "DISRSN"}
+
+
 def needed_columns(condition: dict[str, Any]) -> set[str]:
-    """Columns a condition depends on, including DISD behind `$AS_OF` (DISD when discharged)."""
-    used = fields_used(condition)
-    if "$AS_OF" in contexts_used(condition):
-        used.add("DISD")
-    return used
+    """Columns a condition depends on, including DISD behind `$AS_OF` and DISRSN behind `$DISCHARGE_OUTCOME`."""
+    return fields_used(condition) | {_CONTEXT_SOURCES[c] for c in contexts_used(condition) if c in _CONTEXT_SOURCES}
 
 
 def available() -> list[str]:

@@ -38,6 +38,7 @@ TEMPLATES: dict[str, Template] = {
     "RET-DATE-AMBIGUOUS": Template(E, "{column} '{value}' could be {hint}, and this column also has month-first dates", "type it as yyyy-mm-dd or format the cell as a date"),
     "RET-DATE-AS-TEXT": Template(INFO, "{column}: {count} date(s) typed as text were read as UK or ISO dates (first at {cell}: '{value}')", "format these cells as dates"),
     "RET-CODE-NORMALISED": Template(INFO, "{column}: {count} value(s) differ from the allowed codes only in case, spaces or dashes and were accepted (first at {cell}: '{value}' read as '{canonical}')", "type the codes exactly as listed to avoid this note"),
+    "RET-CODE-NDTMS": Template(INFO, "{column}: {count} NDTMS code(s) were read as their labels (first at {cell}: '{value}' = '{canonical}')", "nothing to do: the return takes the NDTMS code or the label"),
     "RET-CODE-NOT-ALLOWED": Template(E, "{column} must be one of {allowed}; '{value}' is not{suggestion}", "use one of {allowed}"),
     "RET-OUT-OF-RANGE": Template(E, "{column} must be {expected}; {value} is not", "correct the value ({expected})"),
     "RET-PATTERN": Template(E, "{column} must be {expected}; '{value}' is not", "correct the value ({expected})"),

@@ -41,6 +41,9 @@ class Field:
     max_length: int | None = None
     unique: bool = False
     not_nhs_number: bool = False
+    aliases: dict[str, str] = field(default_factory=dict)  # NDTMS code -> label, accepted in place of the label
+    outcomes: dict[str, str] = field(default_factory=dict)  # label -> successful / neutral / unsuccessful
+    code_note: str | None = None  # what is known of the NDTMS code list, for the docs
 
     @property
     def allowed_values(self) -> list[str]:
@@ -48,11 +51,16 @@ class Field:
             return list(YN_CODES)
         return list(self.codes) or list(self.allowed)
 
+    def allowed_words(self) -> str:
+        """The allowed values for messages, each with its NDTMS code when it has one."""
+        codes = {label: code for code, label in self.aliases.items()}
+        return ", ".join(f"`{v}`" + (f" (NDTMS `{codes[v]}`)" if v in codes else "") for v in self.allowed_values)
+
     def rule_text(self) -> str:
         """The rule in words, for the docs table and template comments."""
         parts: list[str] = []
         if self.type in ("code", "yn"):
-            parts.append("one of " + ", ".join(f"`{c}`" for c in self.allowed_values))
+            parts.append("one of " + self.allowed_words())
         if self.allowed and self.type == "text":
             parts.append("exactly " + ", ".join(f"`{a}`" for a in self.allowed))
         if self.pattern_hint:
@@ -87,6 +95,7 @@ class ReturnSchema:
     columns: tuple[Field, ...]
     medications: dict[str, dict[str, Any]]
     cross_field: tuple[dict[str, Any], ...]
+    header_aliases: dict[str, str] = field(default_factory=dict)  # an export's own headers (audit/column_map.py)
 
     def column(self, name: str) -> Field:
         return next(c for c in self.columns if c.name == name)
@@ -96,9 +105,29 @@ class ReturnSchema:
         return [c.name for c in self.columns]
 
 
+OUTCOMES = ("successful", "neutral", "unsuccessful")
+
+
 def _field(raw: dict[str, Any]) -> Field:
+    """A code is `label: meaning`, or `label: {meaning, ndtms, outcome}` when it has an NDTMS code or an outcome."""
     raw = dict(raw)
-    raw["codes"] = {str(k): str(v) for k, v in (raw.get("codes") or {}).items()}
+    codes, aliases, outcomes = {}, {}, {}
+    for label, spec in (raw.get("codes") or {}).items():
+        label = str(label)
+        spec = spec if isinstance(spec, dict) else {"meaning": spec}
+        codes[label] = str(spec["meaning"])
+        if spec.get("ndtms") is not None:
+            code = str(spec["ndtms"])
+            if code in aliases or code in codes:
+                raise ValueError(f"{raw['name']}: NDTMS code {code} is given twice")
+            aliases[code] = label
+        if spec.get("outcome") is not None:
+            if spec["outcome"] not in OUTCOMES:
+                raise ValueError(f"{raw['name']}: outcome of {label} must be one of {OUTCOMES}")
+            outcomes[label] = spec["outcome"]
+    if set(aliases) & set(codes):
+        raise ValueError(f"{raw['name']}: an NDTMS code is also a label")
+    raw["codes"], raw["aliases"], raw["outcomes"] = codes, aliases, outcomes
     raw["allowed"] = tuple(raw.get("allowed") or ())
     raw["example"] = "" if raw.get("example") is None else raw["example"]
     return Field(**raw)
@@ -178,7 +207,29 @@ def docs_table(schema: ReturnSchema | None = None) -> str:
         cols = rule.get("columns") or [rule["column"]]
         what = re.sub(r"\s*\(\{other\}\)", "", rule["message"]).replace("{column}", "the date")
         lines.append(f"| `{rule['id']}` | {rule['severity']} | {', '.join(cols)} | {what} |")
+    lines += _code_lists(schema)
     return "\n".join(lines) + "\n"
+
+
+def _code_lists(schema: ReturnSchema) -> list[str]:
+    """Both forms of every code: the label the return uses and the NDTMS code accepted in its place."""
+    lines = ["", "## Code lists", "",
+             "Each coded cell takes the label, or the NDTMS code where one is listed: the validator reads the code",
+             "as the label and says so in an information note. A code marked `-` has no NDTMS code accepted."]
+    for f in schema.columns:
+        if f.type != "code":
+            continue
+        codes = {label: code for code, label in f.aliases.items()}
+        lines += ["", f"### `{f.name}`", ""]
+        if f.code_note:
+            lines += [" ".join(f.code_note.split()), ""]
+        header = "| label | NDTMS code | meaning |" + (" outcome |" if f.outcomes else "")
+        lines += [header, "|---|---|---|" + ("---|" if f.outcomes else "")]
+        for label, meaning in f.codes.items():
+            code = f"`{codes[label]}`" if label in codes else "-"
+            outcome = f" {f.outcomes.get(label, '-')} |" if f.outcomes else ""
+            lines.append(f"| `{label}` | {code} | {meaning} |{outcome}")
+    return lines
 
 
 def _doc_row(f: Field) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from audit.codes import discharge_outcome
 from audit.coerce import clean, coerce, fast_value
 from audit.conditions import compile_condition, context_column
 from audit.findings import Finding, Location, Severity
@@ -92,11 +93,12 @@ def _open_and_load(path: Path, sheet: str) -> tuple[Workbook, Sheet | None]:
     return book, book.sheet(sheet)
 
 
-def validate_returns(paths: Iterable[str | Path], on_file: Callable[[str], None] | None = None) -> list[ValidatedReturn]:
+def validate_returns(paths: Iterable[str | Path], on_file: Callable[[str], None] | None = None,
+                     schema: ReturnSchema | None = None) -> list[ValidatedReturn]:
     """Validate several returns; `on_file` is told after each (for progress bars)."""
     results = []
     for p in paths:
-        results.append(validate_return(p))
+        results.append(validate_return(p, schema))
         if on_file:
             on_file(str(p))
     return results
@@ -246,6 +248,7 @@ class _OstSheet:
         chosen: dict[str, str] = {}
         for source, text, letter in zip(frame.columns, header, sheet.letters):
             name = normalise_header(text)
+            name = self.schema.header_aliases.get(name, name)  # a provider's own header (--columns)
             if not name:
                 continue
             loc = Location(self.file, sheet=self.sheet_name, cell=f"{letter}{header_row}", row=header_row, column=name)
@@ -291,7 +294,7 @@ class _OstSheet:
         for spec in self.schema.columns:
             name, text = spec.name, pl.col(f"{spec.name}__raw")
             if name in needs_full:
-                c = coerce(text, spec.type, spec.allowed_values)
+                c = coerce(text, spec.type, spec.allowed_values, spec.aliases)
                 exprs += [c.value.alias(name), c.error.alias(f"{name}__err"), c.hint.alias(f"{name}__hint"), c.note.alias(f"{name}__note")]
             else:
                 exprs += [pl.col(name), null.alias(f"{name}__err"), null.alias(f"{name}__hint"), null.alias(f"{name}__note")]
@@ -362,7 +365,7 @@ class _OstSheet:
         if rule == "RET-REQUIRED":
             return _make(rule, loc, column=spec.name, expected=_rule_words(spec), client=client)
         if rule == "RET-CODE-NOT-ALLOWED":
-            return _make(rule, loc, value=shown, column=spec.name, allowed=_allowed_words(spec.allowed_values),
+            return _make(rule, loc, value=shown, column=spec.name, allowed=spec.allowed_words(),
                          suggestion=_suggest(str(value), spec.allowed_values), client=client)
         if rule == "RET-TOO-LONG":
             return _make(rule, loc, value=shown, column=spec.name, length=len(str(value)), limit=spec.max_length, client=client)
@@ -478,6 +481,7 @@ def context_columns(submission: dict[str, Any]) -> list[pl.Expr]:
         exprs.append(pl.lit(submission.get(key), dtype=pl.Date).alias(context_column(key)))
     exprs.append(pl.lit(submission.get("LA_CODE"), dtype=pl.String).alias(context_column("LA_CODE")))
     exprs.append(pl.coalesce(pl.col("DISD"), pl.lit(submission.get("PERIOD_END"), dtype=pl.Date)).alias(context_column("AS_OF")))
+    exprs.append(discharge_outcome(pl.col("DISRSN")).alias(context_column("DISCHARGE_OUTCOME")))
     return exprs
 
 
