@@ -88,20 +88,22 @@ def _dose(rng: random.Random, med: str, phase: str, underdosed: float) -> float:
     return float(rng.randrange(200, 600, 50))
 
 
-def client_rows(area: Area, seed: int = 2024) -> list[dict[str, Any]]:
-    """Plausible clients for an area, one dict per OST row."""
-    rng = random.Random(f"{seed}-{area.slug}")
+def client_rows(area: Area, seed: int = 2024, period: tuple[dt.date, dt.date] = (PERIOD_START, PERIOD_END),
+                first_id: int = 1) -> list[dict[str, Any]]:
+    """Plausible clients for an area in one period, one dict per OST row."""
+    rng = random.Random(f"{seed}-{area.slug}" if period == (PERIOD_START, PERIOD_END) else f"{seed}-{area.slug}-{period[0]}")
+    start, end = period
     rows = []
     for i in range(area.clients):
         med = _pick(rng, MEDICATIONS)
         phase = _pick(rng, PHASES)
-        triaged = _day(rng, dt.date(2016, 1, 1), PERIOD_END - dt.timedelta(days=10))
+        triaged = _day(rng, dt.date(2016, 1, 1), end - dt.timedelta(days=10))
         new_start = phase == "induction" or rng.random() < 0.12
-        ost_start = (_day(rng, PERIOD_END - dt.timedelta(days=85), PERIOD_END - dt.timedelta(days=3)) if new_start
-                     else _day(rng, triaged, PERIOD_END - dt.timedelta(days=100)))
+        ost_start = (_day(rng, end - dt.timedelta(days=85), end - dt.timedelta(days=3)) if new_start
+                     else _day(rng, triaged, end - dt.timedelta(days=100)))
         triaged = min(triaged, ost_start) if rng.random() > 0.05 else triaged
         dose = _dose(rng, med, phase, area.underdosed)
-        dose_date = _day(rng, ost_start, PERIOD_END)
+        dose_date = _day(rng, ost_start, end)
         below = (med == "methadone" and dose < 60) or (med in ("buprenorphine", "buprenorphine-naloxone") and dose < 12)
         has_top = rng.random() < 0.85
         use = 0
@@ -109,12 +111,12 @@ def client_rows(area: Area, seed: int = 2024) -> list[dict[str, Any]]:
             use = rng.randint(1, 28)
         injstat = _pick(rng, [("C", 0.15), ("P", 0.45), ("N", 0.35), ("Z", 0.05)])
         discharged = rng.random() < 0.06
-        disd = _day(rng, PERIOD_START, PERIOD_END) if discharged else None
+        disd = _day(rng, start, end) if discharged else None
         if disd and disd < max(triaged, dose_date):
             disd = max(triaged, dose_date)
         high_methadone = med == "methadone" and dose > 100
         rows.append({
-            "CLIENTID": f"{area.code[-2:]}{area.slug[:2].upper()}{i + 1:05d}",
+            "CLIENTID": client_id(area, first_id + i),
             "SEX": _pick(rng, [("M", 0.7), ("F", 0.28), ("X", 0.01), ("Z", 0.01)]),
             "AGE": rng.randint(21, 68),
             "LA": area.code if rng.random() > 0.04 else "E06999990",
@@ -128,17 +130,21 @@ def client_rows(area: Area, seed: int = 2024) -> list[dict[str, Any]]:
             "PREV_DOSE_MG": max(dose - rng.choice([0, 5, 5, 10, 10, 15, 20]), 0) if rng.random() < 0.7 else None,
             "PHASE": phase,
             "SUPERVISED": "Y" if (new_start and rng.random() < area.supervised_new) or rng.random() < 0.15 else "N",
-            "LAST_REVIEW": _day(rng, PERIOD_END - dt.timedelta(days=140), PERIOD_END - dt.timedelta(days=1)),
-            "TOPDATE": _day(rng, PERIOD_END - dt.timedelta(days=120), PERIOD_END) if has_top else None,
+            "LAST_REVIEW": _day(rng, end - dt.timedelta(days=140), end - dt.timedelta(days=1)),
+            "TOPDATE": _day(rng, end - dt.timedelta(days=120), end) if has_top else None,
             "OPIUSE": use if has_top else None,
             "NALOXONE": "Y" if rng.random() < area.naloxone else "N",
             "HEPCSTAT": _pick(rng, [("A", 0.7), ("B", 0.18), ("D", 0.12)]),
-            "ECG_DATE": _day(rng, dt.date(2022, 6, 1), PERIOD_END) if (high_methadone and rng.random() < 0.7) else None,
+            "ECG_DATE": _day(rng, dt.date(2022, 6, 1), end) if (high_methadone and rng.random() < 0.7) else None,
             "DISD": disd,
             "DISRSN": _pick(rng, DISCHARGES) if disd else None,
             "DOSE_NOTE": "Dose agreed at MDT: high tolerance, documented" if (med == "methadone" and dose > 120 and rng.random() < 0.5) else None,
         })
     return rows
+
+
+def client_id(area: Area, number: int) -> str:
+    return f"{area.code[-2:]}{area.slug[:2].upper()}{number:05d}"
 
 
 def add_faults(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
