@@ -202,7 +202,8 @@ def build_history(audits: Sequence[DoseAudit], guideline: Guideline) -> History:
     quarters = [_quarter(p, group, frame.filter(pl.col("period_start") == p.start), guideline) for p, group in groups.items()]
     changes = _changes(quarters[0], quarters[-1]) if len(quarters) > 1 else []
     gaps = [Gap(None, a, b, groups[b][0].validated.path) for a, b in zip(periods, periods[1:]) if not b.follows(a)]
-    notes = []
+    notes = [] if len(quarters) > 1 else [f"Only one quarter ({periods[0]}): there is no change to measure and no client "
+                                           "to follow; give the area's returns for several quarters."]
     for provider, seq in sorted(sequences.items()):
         ps = [p for p, _ in seq]
         gaps += [Gap(provider, a, b, later.validated.path) for (a, _), (b, later) in zip(seq, seq[1:])

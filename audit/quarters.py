@@ -70,21 +70,12 @@ def by_period(audits: Sequence[DoseAudit]) -> dict[Period, list[DoseAudit]]:
 
 
 def latest_period(audits: Sequence[DoseAudit]) -> tuple[list[DoseAudit], list[DoseAudit]]:
-    """(the returns of the latest period, all the others). One period, or none: (all, [])."""
-    periods = {period_of(a) for a in audits if _placed(a)}
-    if len(periods) < 2:
+    """(the returns of the latest period, the earlier ones), refusing what `by_period` refuses."""
+    if len(audits) < 2:
         return list(audits), []
     groups = by_period(audits)
     latest = list(groups)[-1]
     return groups[latest], [a for p, group in groups.items() if p != latest for a in group]
-
-
-def _placed(audit: DoseAudit) -> bool:
-    try:
-        period_of(audit)
-    except InputRefused:
-        return False
-    return True
 
 
 def pooled_indicators(audits: Sequence[DoseAudit], guideline: Guideline) -> list[IndicatorResult]:
