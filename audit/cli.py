@@ -325,11 +325,10 @@ def history(
             text = to_json(envelope("history", [{"path": a.validated.path, "sha256": a.validated.sha256} for a in found.returns],
                                     findings, guideline=guideline, **found.to_dict()))
         else:
-            from audit.history_view import counts_words, text_lines
+            from audit.history_view import counts_words, text_lines, wrap
 
-            counts = counts_words(found)
-            text = "\n".join([*text_lines(found, quiet=quiet), "", summary_line(findings, f"{len(found.returns)} return(s) "
-                                                                              f"followed ({counts})")]) + "\n"
+            summary = summary_line(findings, f"{len(found.returns)} return(s) followed ({counts_words(found)})")
+            text = "\n".join([*text_lines(found, quiet=quiet), "", *wrap(summary)]) + "\n"
         emit(text, output, returns)
     raise typer.Exit(exit_code(findings, fail_on))
 

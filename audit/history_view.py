@@ -76,37 +76,38 @@ def change_words(change: Change, verdict: bool = True) -> str:
 def text_lines(history: History, quiet: bool = False) -> list[str]:
     """The history as lines of at most 80 characters."""
     qs = history.quarters
-    out = _wrap(f"History of {history.area}: {len(qs)} quarter(s), {qs[0].period.start} to {qs[-1].period.end}", "") + [
+    out = wrap(f"History of {history.area}: {len(qs)} quarter(s), {qs[0].period.start} to {qs[-1].period.end}", "") + [
            f"Guideline {history.guideline.id}. Client ids are each provider's pseudonyms."]
     for sentence in [g.sentence() for g in history.gaps] + history.notes:
-        out += _wrap(sentence, "  ")
+        out += wrap(sentence, "  ")
     out += ["", "Quarters", f"  {'period':<24} {'clients':>7} {'discharges':>10} {'unplanned':>9}  {'median stay':>11}"]
     for q in qs:
         out.append(f"  {str(q.period):<24} {q.clients:>7} {q.discharges:>10} {q.unplanned_total:>9}  {_years(q.median_days):>11}")
     out += ["", "Indicators by quarter (95% Wilson interval)"]
     for i, ind in enumerate(qs[0].indicators):
-        out += _wrap(f"{ind.label} ({'higher' if ind.better == 'high' else 'lower'} is better)", "  ")
+        out += wrap(f"{ind.label} ({'higher' if ind.better == 'high' else 'lower'} is better)", "  ")
         for q in qs:
             cell = q.indicators[i]
             ci = "" if cell.ci_low is None else f"  ({percent(cell.ci_low)} to {percent(cell.ci_high)})"
             out.append(f"    {quarter_label(q):<9} {cell.numerator:>5}/{cell.denominator:<5} {percent(cell.value):>6}{ci}")
         change = history.change(ind.id)
         if change is not None:
-            out += _wrap(f"change {change_words(change)}", "    ")
+            out += wrap(f"change {change_words(change)}", "    ")
     for name in ("vanished", "re_presented", "reduced_while_using"):
         items = history.trajectories[name]
-        out += [""] + _wrap(f"{HEADINGS[name]}: {len(items)} client(s)", "")
+        out += [""] + wrap(f"{HEADINGS[name]}: {len(items)} client(s)", "")
         if history.not_judged[name]:
-            out += _wrap(f"{history.not_judged[name]} client row(s) not judged: a field this needs failed validation", "  ")
+            out += wrap(f"{history.not_judged[name]} client row(s) not judged: a field this needs failed validation", "  ")
         if quiet:
             continue
         for item in items:
             out.append(f"  {item['client']} (provider {item['provider']})")
-            out += _wrap(evidence(name, item), "    ")
+            out += wrap(evidence(name, item), "    ")
     return out
 
 
-def _wrap(text: str, indent: str) -> list[str]:
+def wrap(text: str, indent: str = "") -> list[str]:
+    """Lines of at most 80 characters; continuation lines indented two more."""
     return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ", break_on_hyphens=False)
 
 
