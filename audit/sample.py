@@ -337,11 +337,11 @@ SAMPLE_README = """# Sample areas (SYNTHETIC)
 Everything here is made up by `ost-audit sample`: fictional areas (codes
 E0699999x), fictional providers and fictional clients. No real person is in
 these files. One folder per area, each with a quarterly OST return and its
-service specification (as .docx and .pdf); Eastbrook holds four quarterly
+service specification (as .docx and .pdf). Eastbrook holds four quarterly
 returns (2023-24, Q1 to Q4) for trying `ost-audit history`: some clients
 vanish without a discharge, some come back within six months, and some have
-their dose cut quarter after quarter while still using. The Westhaven return carries the
-mistakes providers really make, for trying `ost-audit validate`. The
+their dose cut quarter after quarter while still using. The Westhaven return
+carries the mistakes providers really make, for trying `ost-audit validate`. The
 contracts differ in what the scan finds: Northmere pays for completions in
 its payment schedule, Eastbrook time-limits prescribing, Southfold says
 explicitly that neither happens, Kingsmoor gives no evidence either way, and
