@@ -40,9 +40,6 @@ RE_PRESENT_WITHIN = "6mo"
 TIME_BANDS = ((91, "under 3 months"), (365, "3 to 12 months"), (730, "1 to 2 years"), (1826, "2 to 5 years"),
               (None, "5 years or more"))
 TRAJECTORIES = ("vanished", "re_presented", "reduced_while_using")
-# The fields each definition reads; a client with one of them invalid is not judged by it.
-NEEDS = {"vanished": ("CLIENTID", "DISD"), "re_presented": ("CLIENTID", "DISD", "TRIAGED", "OST_START"),
-         "reduced_while_using": ("CLIENTID", "OST_MEDICATION", "DOSE_MG", "OPIUSE")}
 COLUMNS = ("CLIENTID", "OST_MEDICATION", "DOSE_MG", "OPIUSE", "PHASE", "DISD", "DISRSN", "TRIAGED", "OST_START")
 
 
@@ -211,6 +208,9 @@ def build_history(audits: Sequence[DoseAudit], guideline: Guideline) -> History:
         if ps[-1] != periods[-1]:
             notes.append(f"Provider {provider} has no return after {ps[-1].end.isoformat()}: its clients in that "
                          "return are not followed further.")
+    for (file, blank) in frame.filter(pl.col("CLIENTID").is_null()).group_by("file", maintain_order=True).len().iter_rows():
+        notes.append(f"{file} has {blank} row(s) with no CLIENTID: no client is judged to have vanished from the "
+                     "return before it.")
     trajectories, not_judged = _trajectories(frame)
     return History(guideline, quarters, changes, trajectories, not_judged, gaps, notes)
 
@@ -286,8 +286,11 @@ def _ok(*columns: str, suffix: str = "") -> pl.Expr:
 
 def _trajectories(frame: pl.DataFrame) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
     present = frame.filter(pl.col("CLIENTID").is_not_null()).select("provider", "k", "CLIENTID")
-    follows_next = frame.select("provider", "k", "follows", next_start="period_start", next_end="period_end",
-                                next_file="file").unique().with_columns(pl.col("k") - 1)
+    # a return with rows lacking a CLIENTID cannot show that anyone is absent from it
+    follows_next = frame.group_by("provider", "k").agg(
+        pl.col("follows").first(), next_start=pl.col("period_start").first(), next_end=pl.col("period_end").first(),
+        next_file=pl.col("file").first(), identified=pl.col("CLIENTID").is_not_null().all(),
+    ).with_columns(pl.col("k") - 1)
     judged = frame.filter(pl.col("ok_CLIENTID"))
     vanished, nj_vanished = _vanished(frame, judged, present, follows_next)
     re_presented, nj_re = _re_presented(frame, judged)
@@ -308,8 +311,8 @@ def _vanished(frame: pl.DataFrame, judged: pl.DataFrame, present: pl.DataFrame,
               follows_next: pl.DataFrame) -> tuple[list[dict[str, Any]], int]:
     """Not discharged in one return and absent from the provider's next one, when that next one follows without a gap."""
     candidates = judged.join(follows_next.filter(pl.col("follows")), on=["provider", "k"], how="inner")
-    not_judged = candidates.filter(~pl.col("ok_DISD")).height
-    open_ = candidates.filter(pl.col("ok_DISD") & pl.col("DISD").is_null())
+    not_judged = candidates.filter(~pl.col("ok_DISD") | ~pl.col("identified")).height
+    open_ = candidates.filter(pl.col("ok_DISD") & pl.col("identified") & pl.col("DISD").is_null())
     gone = open_.join(present.with_columns(pl.col("k") - 1), on=["provider", "k", "CLIENTID"], how="anti")
     later = present.rename({"k": "back_k"}).join(frame.select("provider", "k", back_start="period_start").unique(),
                                                  left_on=["provider", "back_k"], right_on=["provider", "k"])

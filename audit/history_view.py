@@ -10,7 +10,7 @@ import datetime as dt
 import textwrap
 from typing import Any
 
-from audit.history import UNPLANNED, Change, History, Quarter
+from audit.history import TRAJECTORIES, UNPLANNED, Change, History, Quarter
 from audit.output import percent
 
 WIDTH = 80
@@ -93,7 +93,7 @@ def text_lines(history: History, quiet: bool = False) -> list[str]:
         change = history.change(ind.id)
         if change is not None:
             out += wrap(f"change {change_words(change)}", "    ")
-    for name in ("vanished", "re_presented", "reduced_while_using"):
+    for name in TRAJECTORIES:
         items = history.trajectories[name]
         out += [""] + wrap(f"{HEADINGS[name]}: {len(items)} client(s)", "")
         if history.not_judged[name]:
@@ -126,7 +126,7 @@ def report_context(history: History) -> dict[str, Any]:
                        "words": change_words(change, verdict=False) if change else ""})
     lists = [{"name": name, "heading": HEADINGS[name], "not_judged": history.not_judged[name],
               "rows": [(item["client"], item["provider"], evidence(name, item)) for item in history.trajectories[name]]}
-             for name in ("vanished", "re_presented", "reduced_while_using")]
+             for name in TRAJECTORIES]
     quarters = [{"period": str(q.period), "label": quarter_label(q), "clients": q.clients, "discharges": q.discharges,
                  "unplanned": q.unplanned_total,
                  "reasons": ", ".join(f"{reason.removeprefix(UNPLANNED + ' - ')} {n}" for reason, n in q.unplanned.items()), "median": _years(q.median_days),

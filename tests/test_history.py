@@ -353,6 +353,16 @@ def test_a_client_whose_id_failed_validation_is_never_matched_or_written(tmp_pat
     assert nhs not in written
 
 
+def test_no_one_vanishes_into_a_return_whose_ids_are_missing(tmp_path):
+    from builders import COLUMNS
+
+    write_return(tmp_path / "q0.xlsx", [row(0, "A1"), row(0, "A2")], submission=submission(0))
+    write_return(tmp_path / "q1.xlsx", [row(1, "A1")], submission=submission(1), columns=[c for c in COLUMNS if c != "CLIENTID"])
+    history = history_of([tmp_path])
+    assert history.trajectories["vanished"] == [] and history.not_judged["vanished"] >= 2
+    assert any("no CLIENTID" in note and "q1.xlsx" in note for note in history.notes)
+
+
 def test_returns_of_two_areas_are_refused(tmp_path):
     write_return(tmp_path / "a.xlsx", [row(0, "A1")], submission=submission(0))
     write_return(tmp_path / "b.xlsx", [row(1, "A1")], submission=dict(submission(1), LA_CODE="E06000024"))
