@@ -112,8 +112,7 @@ def _summarise(folder: str, guideline: str, report_dir: str | None) -> AreaSumma
                           area.verdicts, area.validation_errors, status, notes, report)
     if area.history:
         summary.changes_since = area.history.quarters[0].period.start.isoformat()
-        summary.notes.append(f"{len(area.history.quarters)} quarters: figures are the latest's "
-                             f"({area.history.quarters[-1].period}), changes since {summary.changes_since}")
+        summary.notes.append(f"latest of {len(area.history.quarters)} quarters")
         # the first quarter's counts are published nowhere else: a change from small ones is not shown publicly
         summary.changes = {c.id: c.verdict for c in area.history.changes}
         summary.small_first = {c.id for c in area.history.changes if _small_cell(c.first.numerator, c.first.denominator)}
