@@ -44,13 +44,20 @@ def evidence(name: str, item: dict[str, Any]) -> str:
                 f"({item['medication']} {_mg(item['dose_mg'])}, {item['phase']}), not discharged; absent from the "
                 f"return for {item['absent_from_start']} to {item['absent_from_end']}{again}")
     if name == "re_presented":
+        lasted = "; the completion did not last six months" if item["completed"] else ""
         return (f"discharged {item['discharged']} ({item['reason'] or 'reason not given'}); back {item['back']} "
-                f"({BACK_BY[item['back_by']]}), {item['days_out']} days later, on {item['medication']} {_mg(item['dose_mg'])}")
+                f"({BACK_BY[item['back_by']]}), {item['days_out']} days later, on {item['medication']} "
+                f"{_mg(item['dose_mg'])}{lasted}")
     doses = " > ".join(f"{d:g}" for d in item["doses_mg"])
     months = ", ".join(dt.date.fromisoformat(q).strftime("%b %Y") for q in item["quarters"])
-    use = " and ".join(str(u) for u in item["opiuse"])
+    use = _and([str(u) for u in item["opiuse"]])
     return (f"{item['medication']} {doses} mg in the returns from {months}; illicit opioid use on "
             f"{use} of 28 days before the cuts")
+
+
+def _and(words: list[str]) -> str:
+    """`5, 11 and 19`."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _mg(dose: Any) -> str:
