@@ -480,3 +480,14 @@ def test_sample_area_with_four_quarters_shows_its_planted_clients(tmp_path):
     for name in ("vanished", "re_presented", "reduced_while_using"):
         assert {i["client"] for i in history.trajectories[name]} == planted[name]
     assert not planted["planned_reduction"] & {i["client"] for i in history.trajectories["reduced_while_using"]}
+
+
+def test_small_multiple_draws_each_quarter_with_its_interval_and_escapes_labels():
+    from audit.svg import small_multiple
+
+    svg = small_multiple([("<Q1>", 0.5, 0.4, 0.6), ("Q2", None, None, None), ("Q3", 0.7, 0.6, 0.8)], "a & b")
+    assert svg.count('class="point"') == 2 and svg.count('class="ci"') == 2
+    assert "no clients to judge" in svg and "&lt;Q1&gt;" in svg and "<Q1>" not in svg and 'aria-label="a &amp; b"' in svg
+    # 0% at the bottom, 100% at the top: the higher value is drawn higher
+    ys = [float(m) for m in re.findall(r'class="point" cx="[\d.]+" cy="([\d.]+)"', svg)]
+    assert ys[0] > ys[1]
