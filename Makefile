@@ -20,12 +20,16 @@ demo: $(BIN)/ost-audit
 	$(BIN)/ost-audit doses sample_returns/*/*.xlsx --fail-on never --output $(OUT)/doses.txt
 	$(BIN)/ost-audit contracts sample_returns --fail-on never --output $(OUT)/contracts.txt
 	$(BIN)/ost-audit report sample_returns/westhaven --output $(OUT)/westhaven-report.html
+	$(BIN)/ost-audit history sample_returns/eastbrook --fail-on never --output $(OUT)/eastbrook-history.txt
+	$(BIN)/ost-audit report sample_returns/eastbrook --output $(OUT)/eastbrook-report.html
 	@echo
 	@echo "Outputs (all from SYNTHETIC sample data):"
 	@echo "  $(OUT)/validate.txt            every fault in every sample return, by cell"
 	@echo "  $(OUT)/doses.txt               prescribing against the 2017 UK guideline"
 	@echo "  $(OUT)/contracts.txt           payment for completion and time limits in the contracts"
 	@echo "  $(OUT)/westhaven-report.html   the full audit of the richest sample area (open in a browser)"
+	@echo "  $(OUT)/eastbrook-history.txt   four quarters of one area: the change, and who vanished or was cut while using"
+	@echo "  $(OUT)/eastbrook-report.html   its report, with the Over time section"
 
 test: $(BIN)/ost-audit
 	$(BIN)/python -m pytest

@@ -17,8 +17,9 @@ from audit.doses import DoseAudit, IndicatorResult, audit_doses
 from audit.errors import InputRefused
 from audit.findings import Finding
 from audit.guidelines import Guideline, load_guideline
+from audit.history import History, build_history
+from audit.quarters import latest_period, pooled_indicators
 from audit.schema import ReturnSchema
-from audit.stats import wilson
 
 RETURN_SUFFIXES = (".xlsx",)
 
@@ -30,6 +31,7 @@ class AreaAudit:
     returns: list[DoseAudit] = field(default_factory=list)
     contracts: list[ContractScan] = field(default_factory=list)
     refused: list[InputRefused] = field(default_factory=list)
+    history: History | None = None  # when the folder holds several periods: every period, `returns` the latest
     ran_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
     version: str = __version__
 
@@ -63,19 +65,8 @@ class AreaAudit:
 
     @property
     def indicators(self) -> list[IndicatorResult]:
-        """Pooled over the area's returns: numerators and denominators add up."""
-        if not self.returns:
-            return []
-        if len(self.returns) == 1:
-            return self.returns[0].indicators
-        pooled = []
-        for i, first in enumerate(self.returns[0].indicators):
-            n = sum(r.indicators[i].numerator for r in self.returns)
-            d = sum(r.indicators[i].denominator for r in self.returns)
-            lo, hi = wilson(n, d) if d else (None, None)
-            pooled.append(IndicatorResult(first.id, first.label, n, d, n / d if d else None, lo, hi, first.better,
-                                          first.headline, sum(r.indicators[i].not_judged for r in self.returns)))
-        return pooled
+        """The latest period's, pooled over its returns (see audit.quarters: periods are never pooled)."""
+        return pooled_indicators(self.returns, self.guideline) if self.returns else []
 
     @property
     def verdicts(self) -> dict[str, str]:
@@ -98,7 +89,8 @@ class AreaAudit:
         return out
 
     def inputs(self) -> list[dict[str, str]]:
-        return ([{"path": r.validated.path, "sha256": r.validated.sha256} for r in self.returns]
+        returns = self.history.returns if self.history else self.returns
+        return ([{"path": r.validated.path, "sha256": r.validated.sha256} for r in returns]
                 + [{"path": c.file, "sha256": c.sha256} for c in self.contracts])
 
 
@@ -135,6 +127,13 @@ def audit_area(paths: Iterable[str | Path], guideline: str = "uk-2017", strict: 
             if strict:
                 raise
             area.refused.append(exc)
+    try:
+        with_history(area)
+    except InputRefused as exc:
+        if strict:
+            raise
+        area.refused.append(exc)
+        area.returns = []
     for path in contracts:
         try:
             area.contracts.append(scan_contract(path))
@@ -143,6 +142,13 @@ def audit_area(paths: Iterable[str | Path], guideline: str = "uk-2017", strict: 
                 raise
             area.refused.append(exc)
     return area
+
+
+def with_history(area: AreaAudit) -> None:
+    """Several periods in one folder: current figures from the latest only, the rest as the over-time view."""
+    area.returns, earlier = latest_period(area.returns)
+    if earlier:
+        area.history = build_history([*earlier, *area.returns], area.guideline)
 
 
 def refuse_identifiable(audit: DoseAudit) -> DoseAudit:

@@ -313,6 +313,38 @@ def compare(
 
 
 @app.command()
+def history(
+    paths: Annotated[list[Path], typer.Argument(help="one area's folder, or several quarterly returns of one area")],
+    guideline: GuidelineOpt = "uk-2017",
+    format: FormatOpt = Format.text,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Quarters of one area: indicators by quarter with the change, and who vanished, came back or was cut while using."""
+    with guarded(debug):
+        from audit.area import area_files
+        from audit.history import history_of
+        from audit.output import envelope, summary_line, to_json
+
+        returns, _ = area_files(paths)
+        found = with_progress(len(returns), format is Format.text and not quiet,
+                              lambda tick: history_of(paths, guideline, on_file=tick))
+        findings = found.findings()
+        if format is Format.json:
+            text = to_json(envelope("history", [{"path": a.validated.path, "sha256": a.validated.sha256} for a in found.returns],
+                                    findings, guideline=guideline, **found.to_dict()))
+        else:
+            from audit.history_view import counts_words, text_lines, wrap
+
+            summary = summary_line(findings, f"{len(found.returns)} return(s) followed ({counts_words(found)})")
+            text = "\n".join([*text_lines(found, quiet=quiet), "", *wrap(summary)]) + "\n"
+        emit(text, output, returns)
+    raise typer.Exit(exit_code(findings, fail_on))
+
+
+@app.command()
 def template(
     out: Annotated[Path, typer.Argument(help="where to write the blank return (.xlsx)")],
     debug: DebugOpt = False,

@@ -59,12 +59,16 @@ class AreaSummary:
     notes: list[str] = field(default_factory=list)
     report: str | None = None
     clients_suppressed: bool = False
+    changes: dict[str, str] = field(default_factory=dict)  # indicator -> verdict, first quarter to latest
+    changes_since: str | None = None  # the first quarter's start, when the folder holds several
+    small_first: set[str] = field(default_factory=set)  # indicators whose first-quarter counts are 1-4
 
     def to_dict(self) -> dict[str, Any]:
         return {"folder": self.folder, "code": self.code, "name": self.name,
                 "clients": SUPPRESSED if self.clients_suppressed else self.clients,
                 "status": self.status, "notes": self.notes, "validation_errors": self.validation_errors,
-                "verdicts": self.verdicts, "report": self.report, "indicators": [i.to_dict() for i in self.indicators]}
+                "verdicts": self.verdicts, "report": self.report, "changes_since": self.changes_since,
+                "indicators": [dict(i.to_dict(), change=self.changes.get(i.id)) for i in self.indicators]}
 
 
 @dataclass
@@ -104,8 +108,15 @@ def _summarise(folder: str, guideline: str, report_dir: str | None) -> AreaSumma
         write_report(area, target)
         report = str(target)
     indicators = [AreaIndicator(**asdict(i)) for i in area.indicators]
-    return AreaSummary(folder, area.code, area.name if area.returns else Path(folder).name, area.clients, indicators,
-                       area.verdicts, area.validation_errors, status, notes, report)
+    summary = AreaSummary(folder, area.code, area.name if area.returns else Path(folder).name, area.clients, indicators,
+                          area.verdicts, area.validation_errors, status, notes, report)
+    if area.history:
+        summary.changes_since = area.history.quarters[0].period.start.isoformat()
+        summary.notes.append(f"latest of {len(area.history.quarters)} quarters")
+        # the first quarter's counts are published nowhere else: a change from small ones is not shown publicly
+        summary.changes = {c.id: c.verdict for c in area.history.changes}
+        summary.small_first = {c.id for c in area.history.changes if _small_cell(c.first.numerator, c.first.denominator)}
+    return summary
 
 
 def compare_areas(areas_dir: str | Path, guideline: str = "uk-2017", *, public: bool = False,
@@ -182,8 +193,13 @@ def suppress(areas: list[AreaSummary]) -> None:
     for area in areas:
         area.clients_suppressed = is_small(area.clients)
         for ind in area.indicators:
-            ind.suppressed = (is_small(ind.numerator) or is_small(ind.denominator)
-                              or is_small(ind.denominator - ind.numerator))
+            ind.suppressed = _small_cell(ind.numerator, ind.denominator)
+        area.changes = {k: v for k, v in area.changes.items()
+                        if k not in area.small_first and not any(i.suppressed for i in area.indicators if i.id == k)}
+
+
+def _small_cell(numerator: int, denominator: int) -> bool:
+    return is_small(numerator) or is_small(denominator) or is_small(denominator - numerator)
 
 
 def place_on_funnels(areas: list[AreaSummary], labels: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -257,6 +273,9 @@ POSITIONS = {
 }
 
 
+CHANGE_WORDS = {"improved": "improved", "worse": "worse", "no-clear-change": "no clear change"}
+
+
 def render_compare(comparison: Comparison, output: Path) -> str:
     import datetime as dt
 
@@ -271,5 +290,5 @@ def render_compare(comparison: Comparison, output: Path) -> str:
         rows.append(row)
     return environment().get_template("compare.html.j2").render(
         comparison=comparison, areas=rows, pooled=comparison.pooled, positions=POSITIONS, funnels=funnel_svgs(comparison),
-        verdict_class=VERDICT_CLASS, version=__version__, synthetic=any("SYNTHETIC" in a.name.upper() for a in comparison.areas),
+        verdict_class=VERDICT_CLASS, change_words=CHANGE_WORDS, version=__version__, synthetic=any("SYNTHETIC" in a.name.upper() for a in comparison.areas),
         ran_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))

@@ -80,8 +80,15 @@ def report_context(area: AreaAudit) -> dict[str, Any]:
         "not_judged": [n for r in area.returns for n in r.not_judged],
         "rule_groups": rule_groups, "dose_counts": summarise(dose_findings), "charts": charts, "contracts": contracts,
         "sources": sorted(area.guideline.sources.values(), key=lambda s: s.key), "rules": area.guideline.rules,
-        "inputs": area.inputs(), "refused": area.refused,
+        "inputs": area.inputs(), "refused": area.refused, "history": _over_time(area),
     }
+
+
+def _over_time(area: AreaAudit) -> dict[str, Any] | None:
+    """The "Over time" section's data when the folder holds several quarters."""
+    from audit.history_view import report_context as history_context
+
+    return history_context(area.history) if area.history else None
 
 
 # A report of a big return has thousands of table rows: the cells are made here, as plain text the

@@ -68,3 +68,18 @@ def funnel_position(numerator: int, denominator: int, target: float) -> str:
     if value < limits.low95:
         return "below-95"
     return "within"
+
+
+def newcombe_difference(n1: int, d1: int, n2: int, d2: int, z: float = Z95) -> tuple[float, float, float]:
+    """p2 - p1 with its interval by Newcombe's hybrid score method (Newcombe 1998, method 10).
+
+    Built from the two Wilson intervals, so it stays inside [-1, 1] and behaves
+    at 0% and 100%, where the simple Wald interval collapses.
+    """
+    p1, p2 = n1 / d1, n2 / d2
+    l1, u1 = wilson(n1, d1, z)
+    l2, u2 = wilson(n2, d2, z)
+    difference = p2 - p1
+    low = difference - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
+    high = difference + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
+    return difference, low, high

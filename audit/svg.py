@@ -127,3 +127,45 @@ def funnel(points: Sequence[tuple[str, int, int]], target: float, limits, title:
                      f'<text x="{lx + 20}" y="{ly}">{escape(text)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def small_multiple(points: Sequence[tuple[str, float | None, float | None, float | None]], title: str) -> str:
+    """One indicator by quarter: each point (label, value, ci_low, ci_high) with its interval as a bar, 0-100%.
+
+    A quarter with no denominator has no point and says so in its tooltip.
+    """
+    width, height = 300, 170
+    left, right, top, bottom = 40, 12, 14, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = plot_w / max(len(points), 1)
+
+    def x(i: int) -> float:
+        return left + step * (i + 0.5)
+
+    def y(p: float) -> float:
+        return top + (1 - p) * plot_h
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
+             f'font-family="system-ui, sans-serif" font-size="10">']
+    for p in (0, 0.5, 1):
+        parts.append(f'<line x1="{left}" y1="{y(p):.1f}" x2="{left + plot_w}" y2="{y(p):.1f}" stroke="#d8dee4"/>'
+                     f'<text x="{left - 5}" y="{y(p) + 3:.1f}" text-anchor="end">{int(p * 100)}%</text>')
+    line = [(x(i), y(v)) for i, (_, v, _, _) in enumerate(points) if v is not None]
+    if len(line) > 1:
+        parts.append('<polyline class="trend" points="' + " ".join(f"{a:.1f},{b:.1f}" for a, b in line)
+                     + '" fill="none" stroke="#8aa9c4" stroke-width="1.2"/>')
+    for i, (label, value, low, high) in enumerate(points):
+        parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 14}" text-anchor="middle">{escape(label)}</text>')
+        if value is None:
+            parts.append(f'<text class="none" x="{x(i):.1f}" y="{y(0.5):.1f}" text-anchor="middle" fill="#777">-'
+                         f'<title>{escape(label)}: no clients to judge</title></text>')
+            continue
+        tip = f"{escape(label)}: {100 * value:.1f}%"
+        if low is not None and high is not None:
+            parts.append(f'<line class="ci" x1="{x(i):.1f}" y1="{y(high):.1f}" x2="{x(i):.1f}" y2="{y(low):.1f}" '
+                         f'stroke="#2b5d8a" stroke-width="2"/>')
+            tip += f" (95% CI {100 * low:.1f}% to {100 * high:.1f}%)"
+        parts.append(f'<circle class="point" cx="{x(i):.1f}" cy="{y(value):.1f}" r="3.5" fill="#2b5d8a">'
+                     f'<title>{tip}</title></circle>')
+    parts.append("</svg>")
+    return "".join(parts)
