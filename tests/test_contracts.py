@@ -53,7 +53,7 @@ def test_neighbouring_sentence_payment(tmp_path):
     scan = scan_contract(write_text(tmp_path, text))
     [f] = [f for f in scan.findings if f.extra["category"] == "PAYS_FOR_COMPLETION"]
     assert f.rule == "CON-PAY-NEIGHBOUR-SENTENCE" and f.location.clause == "4.1" and f.location.line == 1
-    assert "«successful completions»" in f.extra["marked"] and "«annual contract value»" in f.extra["marked"]
+    assert "«successful completions»" in f.extra["details"]["marked"] and "«annual contract value»" in f.extra["details"]["marked"]
 
 
 def test_unrelated_neighbouring_sentences_do_not_pay(tmp_path):

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audit.contracts.detect import MONITORS, NO_TIME_LIMIT, PAYS, TIME_LIMIT, Judgement, judge_payment, judge_time
+from audit.contracts.detect import CLEAR, MONITORS, NO_TIME_LIMIT, PAYS, REVIEW, TIME_LIMIT, Context, Judgement, judge
 from audit.contracts.extract import SUFFIXES, extract
 from audit.contracts.passages import Passage
 from audit.errors import InputRefused
 from audit.findings import Finding, Location, Severity
 from audit.validate import file_sha256
 
+BUDGET_SECONDS = 20.0  # per document: judging is linear, so only a pathological document gets near it
 SEVERITY = {PAYS: Severity.ERROR, TIME_LIMIT: Severity.ERROR, MONITORS: Severity.INFO, NO_TIME_LIMIT: Severity.INFO}
 MESSAGES = {
     PAYS: "pays for successful completion: money is tied to leaving treatment",
@@ -21,8 +24,13 @@ MESSAGES = {
     TIME_LIMIT: "sets a time limit on treatment",
     NO_TIME_LIMIT: "says treatment is not time-limited",
 }
+REVIEW_MESSAGES = {
+    PAYS: "may pay for successful completion: completion language in a payment context the scan could not settle; read it",
+    TIME_LIMIT: "may time-limit treatment: duration language about treatment the scan could not settle; read it",
+}
 CITATION = ("National harm-reduction review recommendations: contracts must not pay for 'successful completion' "
             "and must not time-limit OST; ACMD report on time-limiting OST (2014)")
+YES_NO = {"pays_for_completion": (PAYS, MONITORS), "time_limits": (TIME_LIMIT, NO_TIME_LIMIT)}
 
 
 @dataclass
@@ -33,26 +41,28 @@ class ContractScan:
     pages: int | None
     findings: list[Finding] = field(default_factory=list)
     synthetic: bool = False  # sample contracts say SYNTHETIC; reports show a banner
+    complete: bool = True  # False when the time budget stopped the scan part-way
 
     @property
     def verdicts(self) -> dict[str, str]:
-        """`yes`, `no` (explicit evidence against) or `no-evidence`; `no-text-layer` for image-only PDFs."""
+        """Per question, first that applies: `yes` (a clear finding), `review` (a review finding), `no` (a clear
+        explicit negation), `no-evidence`; `no-text-layer` for image-only PDFs."""
         if self.status != "ok":
             return {"pays_for_completion": self.status, "time_limits": self.status}
-        cats = [(f.extra["category"], f.extra.get("explicit_no", False)) for f in self.findings if "category" in f.extra]
-        return {
-            "pays_for_completion": _verdict(cats, PAYS, MONITORS),
-            "time_limits": _verdict(cats, TIME_LIMIT, NO_TIME_LIMIT),
-        }
+        return {key: verdict(self.findings, yes, no) for key, (yes, no) in YES_NO.items()}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "verdicts": self.verdicts, "status": self.status, "pages": self.pages}
+        return {"file": self.file, "verdicts": self.verdicts, "status": self.status, "pages": self.pages, "complete": self.complete}
 
 
-def _verdict(categories: list[tuple[str, bool]], yes: str, no: str) -> str:
-    if any(c == yes for c, _ in categories):
+def verdict(findings: Iterable[Finding], yes: str, no: str) -> str:
+    found = [(f.extra.get("category"), f.extra.get("certainty"), f.extra.get("details", {}).get("explicit_no", False))
+             for f in findings]
+    if any(c == yes and cert == CLEAR for c, cert, _ in found):
         return "yes"
-    if any(c == no and explicit for c, explicit in categories):
+    if any(c == yes and cert == REVIEW for c, cert, _ in found):
+        return "review"
+    if any(c == no and explicit for c, _, explicit in found):
         return "no"
     return "no-evidence"
 
@@ -71,7 +81,8 @@ def contract_files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def scan_contract(path: str | Path) -> ContractScan:
+def scan_contract(path: str | Path, budget: float = BUDGET_SECONDS) -> ContractScan:
+    """Scan one contract; stops with a warning finding, never hangs, when judging takes over `budget` seconds."""
     path = Path(path)
     text = extract(path)
     scan = ContractScan(str(path), file_sha256(path), text.status, text.pages,
@@ -82,12 +93,59 @@ def scan_contract(path: str | Path) -> ContractScan:
             "has no text layer (a scanned, image-only PDF): the scan could not read it; run OCR or ask for the original",
             Location(str(path)), citation=None))
         return scan
-    for passage in text.passages:
-        context = " ".join(filter(None, [passage.heading, passage.extra.get("header")]))
-        for judgement in (judge_payment(passage.text, context, passage.kind), judge_time(passage.text)):
-            if judgement is not None:
-                scan.findings.append(_finding(passage, judgement))
+    deadline = time.monotonic() + budget
+    for n, (passage, context) in enumerate(with_context(text.passages)):
+        if time.monotonic() > deadline:
+            scan.complete = False
+            scan.findings.append(Finding(
+                "CON-SCAN-STOPPED", Severity.WARNING,
+                f"the scan stopped after {budget:g} s at passage {n + 1} of {len(text.passages)}: the rest of the document "
+                "was not read, so its verdicts cover only the part before; split the document or ask for a smaller one",
+                _location(passage), citation=None))
+            break
+        if passage.kind == "heading":
+            continue
+        for judgement in judge(passage.text, context, passage.kind):
+            scan.findings.append(_finding(passage, judgement))
     return scan
+
+
+def with_context(passages: list[Passage]) -> Iterable[tuple[Passage, Context]]:
+    """Each passage with what frames it, from the passage sequence alone: the heading path, a list's lead-in,
+    a table's caption and header row, the paragraph before."""
+    stack: list[tuple[int, str]] = []
+    lead_in: str | None = None
+    caption: str | None = None
+    previous: str | None = None
+    last: Passage | None = None
+    first_heading = True  # a document's first heading is its title
+    for p in passages:
+        if p.kind == "heading":
+            depth = 0 if first_heading else _heading_depth(p)
+            first_heading = False
+            while stack and stack[-1][0] >= depth:
+                stack.pop()
+            stack.append((depth, p.text))
+            lead_in = caption = previous = None
+        else:
+            if p.kind == "item" and (last is None or last.kind != "item"):
+                lead_in = previous
+            if p.kind == "row" and (last is None or last.kind != "row" or last.table != p.table):
+                caption = previous
+        headings = [text for _, text in stack] or ([p.heading] if p.heading else [])
+        yield p, Context(headings=headings, lead_in=lead_in if p.kind == "item" else None,
+                         caption=caption if p.kind == "row" else None,
+                         header=p.extra.get("header") or None, previous=previous if p.kind != "row" else None)
+        if p.kind == "paragraph":
+            previous = p.text
+        last = p
+
+
+def _heading_depth(p: Passage) -> int:
+    """Schedules and parts open a new tree (0); `5.2` is deeper than `5`; other headings are leaves."""
+    if re.match(r"^\s*(?:schedule|part|appendix|annex|section)\b", p.text, re.I):
+        return 0
+    return len(p.clause.split(".")) if p.clause else 99
 
 
 def scan_contracts(paths: Iterable[str | Path], on_file: Callable[[str], None] | None = None) -> list[ContractScan]:
@@ -99,16 +157,32 @@ def scan_contracts(paths: Iterable[str | Path], on_file: Callable[[str], None] |
     return scans
 
 
+def _location(passage: Passage) -> Location:
+    return Location(passage.file, page=passage.page, clause=passage.clause, paragraph=passage.paragraph,
+                    table=passage.table, row=passage.row, line=passage.line)
+
+
 def _finding(passage: Passage, judgement: Judgement) -> Finding:
-    location = Location(passage.file, page=passage.page, clause=passage.clause, paragraph=passage.paragraph,
-                        table=passage.table, row=passage.row, line=passage.line)
     marks = _merge([(a, b) for a, b, _ in judgement.triggers])
+    review = judgement.certainty == REVIEW and judgement.category in REVIEW_MESSAGES
+    details: dict[str, Any] = {"reasons": judgement.reasons, "marks": marks, "marked": mark(passage.text, marks),
+                               "explicit_no": judgement.explicit_no}
+    if judgement.score is not None:
+        details["score"] = round(judgement.score, 2)
+    if judgement.context:
+        details["context"] = judgement.context
     return Finding(
-        rule=judgement.rule, severity=SEVERITY[judgement.category], message=MESSAGES[judgement.category],
-        location=location, value=None, client=None, citation=CITATION,
+        rule=judgement.rule, severity=Severity.WARNING if review else SEVERITY[judgement.category],
+        message=REVIEW_MESSAGES[judgement.category] if review else MESSAGES[judgement.category],
+        location=_location(passage), value=None, client=None, citation=CITATION,
         extra={"category": judgement.category, "quote": passage.text, "trigger": judgement.trigger_text(passage.text),
-               "marks": marks, "marked": mark(passage.text, marks), "explicit_no": judgement.explicit_no,
-               "context": passage.extra.get("header") or passage.heading})
+               "certainty": judgement.certainty, "details": details})
+
+
+def review_rank(findings: Iterable[Finding]) -> list[Finding]:
+    """Review findings, most likely first: what a commissioner reads first."""
+    return sorted((f for f in findings if f.extra.get("certainty") == REVIEW),
+                  key=lambda f: -f.extra.get("details", {}).get("score", 0))
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[list[int]]:
