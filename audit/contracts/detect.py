@@ -133,6 +133,7 @@ def judge_payment(text: str, context: Context | None = None, kind: str = "paragr
         strong, weak = cues[j]
         return bool(money[j]) and (bool(strong or weak) or not _has("money_elsewhere", sents[j].text) or bool(outcome_money[j]))
 
+    outcome_at = [j for j, spans in enumerate(outcome_money) if spans and carries(j)]  # once, so the loop stays linear
     candidates: list[Judgement] = []
     for i, s in enumerate(sents):
         strong, weak = cues[i]
@@ -160,7 +161,7 @@ def judge_payment(text: str, context: Context | None = None, kind: str = "paragr
                 elif linked or outcome_money[j]:
                     candidates.append(Judgement(PAYS, "CON-PAY-NEIGHBOUR-SENTENCE", REVIEW, money[j] + here, score=0.65,
                                                 reasons=["money in a neighbouring sentence; the link to the completion is not stated"]))
-        far = [span for j, spans in enumerate(outcome_money) if spans and carries(j) and abs(j - i) > 1 for span in spans]
+        far = [span for j in outcome_at[:4] if abs(j - i) > 1 for span in outcome_money[j]]
         if far:
             candidates.append(Judgement(PAYS, "CON-PAY-SAME-PASSAGE", REVIEW, far[:2] + here, score=0.55,
                                         reasons=["money tied to outcomes elsewhere in the passage"]))
@@ -206,8 +207,7 @@ def _payment_from_context(ctx: Context, kind: str, strong: list[Span], weak: lis
 def _post_negated(s: Sentence, end: int) -> bool:
     """`Time limits are not imposed`, `time limits do not apply`: a denial after the cue, in its clause."""
     offset = end - s.start
-    nxt = next((c for c in s.clause_starts if c > offset), len(s.text))
-    return POST_NEGATION.match(s.text[offset:min(nxt, offset + 80)]) is not None
+    return POST_NEGATION.match(s.text, offset, min(s.clause_end(offset), offset + 80)) is not None
 
 
 def judge_time(text: str, context: Context | None = None) -> Judgement | None:
@@ -221,14 +221,14 @@ def judge_time(text: str, context: Context | None = None) -> Judgement | None:
         if s.distinction:
             continue
         limits = _find("limit", s)
-        local = [(a - s.start, b - s.start) for a, b, _ in limits]
+        free = s.free_negators([(a - s.start, b - s.start) for a, b, _ in limits])
         subject = _find("treatment", s)
         core = _has("core_treatment", s.text)
         decoy = _has("decoy", s.text) and not core
         for span in limits:
             if s.question:
                 continue
-            if s.negated(span[0] - s.start, ignore=local) or _post_negated(s, span[1]) or s.against:
+            if s.negated(span[0] - s.start, free) or _post_negated(s, span[1]) or s.against:
                 if subject or "time" in text[span[0]:span[1]].lower():
                     denials.append(Judgement(NO_TIME_LIMIT, "CON-NO-TIME-LIMIT-ARGUED" if s.against else "CON-NO-TIME-LIMIT", CLEAR,
                                              [span] + subject[:2], explicit_no=True,

@@ -51,15 +51,30 @@ class Sentence:
     clause_starts: list[int] = field(default_factory=list)  # offsets in the sentence
     negators: list[int] = field(default_factory=list)  # offsets in the sentence
 
-    def negated(self, start: int, ignore: list[tuple[int, int]] = ()) -> bool:
+    def negated(self, start: int, negators: list[int] | None = None) -> bool:
         """Is the cue at `start` (sentence offset) inside a negation's scope: a negator earlier in its clause?
 
-        Negators inside `ignore` spans are part of a cue ("shall not exceed 12 months") and do not count.
+        `negators` (sorted) replaces the sentence's own, to leave out those that are part of a cue
+        ("shall not exceed 12 months"); see `free_negators`.
         """
-        clause = self.clause_starts[bisect_right(self.clause_starts, start) - 1] if self.clause_starts else 0
-        lo = bisect_right(self.negators, clause - 1)
-        hi = bisect_right(self.negators, start - 1)
-        return any(not any(a <= n < b for a, b in ignore) for n in self.negators[lo:hi])
+        found = self.negators if negators is None else negators
+        clause = self.clause_starts[bisect_right(self.clause_starts, start) - 1]
+        return bisect_right(found, start - 1) > bisect_right(found, clause - 1)
+
+    def clause_end(self, offset: int) -> int:
+        """Where the clause holding `offset` ends (sentence offset)."""
+        i = bisect_right(self.clause_starts, offset)
+        return self.clause_starts[i] if i < len(self.clause_starts) else len(self.text)
+
+    def free_negators(self, spans: list[tuple[int, int]]) -> list[int]:
+        """The negators outside all of `spans` (sentence offsets, sorted by start), in one pass over both."""
+        inside, k = set(), 0
+        for a, b in spans:
+            k = max(k, bisect_right(self.negators, a - 1))
+            while k < len(self.negators) and self.negators[k] < b:
+                inside.add(self.negators[k])
+                k += 1
+        return [n for n in self.negators if n not in inside]
 
 
 def sentences(text: str) -> list[Sentence]:
