@@ -142,6 +142,11 @@ def judge_payment(text: str, context: Context | None = None, kind: str = "paragr
         here = strong + weak
         if money[i] and carries(i):
             sure = bool(strong) or bool(outcome_money[i])
+            if s.evidence:
+                if _close(money[i], here):
+                    candidates.append(Judgement(PAYS, "CON-PAY-SAME-SENTENCE", REVIEW, money[i] + here, score=0.6,
+                                                reasons=["money beside a completion in a sentence reporting what a study or scheme found"]))
+                continue  # completion as an effect of a payment scheme ("led to fewer completions") is not paid for
             if s.question or s.reported:
                 candidates.append(Judgement(PAYS, "CON-PAY-SAME-SENTENCE", REVIEW, money[i] + here, score=0.75,
                                             reasons=["money and completion in one sentence, but it asks or reports rather than says"]))
@@ -200,6 +205,12 @@ def _payment_from_context(ctx: Context, kind: str, strong: list[Span], weak: lis
         out.append(Judgement(PAYS, "CON-PAY-PREVIOUS-PARAGRAPH", REVIEW, here, score=0.45 if strong else 0.35,
                              context={"previous": ctx.previous}, reasons=["the paragraph before ties money to outcomes"]))
     return out
+
+
+def _close(money: list[Span], completions: list[Span], gap: int = 60) -> bool:
+    """A money cue within `gap` characters of a completion cue (spans sorted by start: one merge pass)."""
+    spans = sorted([(a, b, 0) for a, b, _ in money] + [(a, b, 1) for a, b, _ in completions])
+    return any(x[2] != y[2] and y[0] - x[1] <= gap for x, y in zip(spans, spans[1:]))
 
 
 # --- time limits --------------------------------------------------------------------

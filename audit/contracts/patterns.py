@@ -111,7 +111,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\bno\s+(?:client|service\s+user|one|person|patient)s?\s+(?:will\s+|shall\s+|may\s+|should\s+)?(?:remains?|stays?|continues?|be\s+prescribed)\s+{WORDS}{{0,8}}(?:longer|more)\s+than\s+{DURATION}",
         r"\btime[- ]limit(?:s|ed|ing)?\b", r"\btime[- ]?frames?\s+(?:for|on)\b",
         r"\blimit(?:s|ing)?\s+(?:on|to)\s+(?:how\s+long|the\s+length|the\s+duration|the\s+time)", r"\blimitations?\s+(?:on|to)\s+(?:how\s+long|the\s+length|the\s+duration|the\s+time)",
-        r"\blimited\s+(?:period|duration|time)\b", r"\b(?:strict|fixed|maximum)\s+limits?\b",
+        r"\blimited\s+(?:period|duration|time)\b", r"\btime[- ]restrict\w*", r"\b(?:limit|restrict)(?:s|ing)?\s+(?:the\s+)?(?:length|duration)\s+of\b", r"\b(?:strict|fixed|maximum)\s+limits?\b",
         r"\b(?:reduction|detox\w*|withdrawal)(?:\s?(?:/|and|or)\s?(?:reduction|detox\w*|withdrawal))?\s+(?:as|is)\s+(?:a|the)\s+default\b",
         r"\bdefault\s+(?:approach|expectation|position|option|plan)\s+(?:of|is|will\s+be|should\s+be|must\s+be)\s+(?:\w+\s+){0,2}(?:reduction|detox\w*|abstinence|withdrawal)",
         rf"\b(?:abstinen\w*|drug[- ]?free|opiate[- ]?free|detox\w*|off\s+(?:all\s+)?(?:medication|OST|methadone|substitut\w*|prescri\w*)|"

@@ -20,7 +20,7 @@ CLAUSE_RE = re.compile(r"[,;:\u2013\u2014]|\s-\s|\b(?:but|however|although|where
 NEGATOR_RE = re.compile(r"\b(?:no|not|never|without|nor|none|nobody|no[- ]one|cannot|neither)\b|n't\b", F)
 
 # the sentence asks rather than says
-QUESTION_RE = re.compile(r"\?|^\W*to\s+ask\b|\bwhether\b|\bconsider\s+(?:if|how)\b|\bif\s+there\s+(?:is|was|were|should\s+be)\s+a\s+case\b|"
+QUESTION_RE = re.compile(r"\?|^\W*to\s+ask\b|\bwhether\b|\bwonder\w*\s+(?:if|whether)\b|\bconsider\s+(?:if|how)\b|\bif\s+there\s+(?:is|was|were|should\s+be)\s+a\s+case\b|"
                          r"^\W*(?:should|could|would|is|are|do|does)\s+\w+", F)
 # someone else's view or a proposal, not what this document does
 REPORTED_RE = re.compile(r"\bpropos\w*|\bplans?\s+(?:were|was|have\s+been|has\s+been|to)\b|\bbelieves?\b|\baccording\s+to\b|\b(?:said|says)\b|"
@@ -32,7 +32,10 @@ AGAINST_RE = re.compile(
     r"\b(?:does|do|did|would|will)\s+not\s+(?:support|recommend|endorse|advise)\b|\bevidence\s+(?:does\s+not|doesn't)\s+support\b|"
     r"\b(?:increase|increases|raise|raises|raising|increasing)\s+(?:the\s+)?(?:risk|possibility|likelihood|chance)s?\s+of\s+(?:relapse|death|overdose|harm)|"
     r"\bcaus\w*\s+(?:relapse|harm|death)|\bdrive\s+up\s+crime\b|\bharmful\b|\bcounter[- ]?productive\b|\bperverse\b|\bargue\w*\s+against\b|"
-    r"\boppos\w*\b|\bno\s+evidence\s+(?:that|for|to\s+support)\b|\bagainst\s+(?:the\s+)?(?:use|introduction|imposition)\s+of\b|\bunethical\b", F)
+    r"\boppos\w*\b|\bnot\s+based\s+on\s+(?:the\s+)?evidence\b|\bmore\s+harm\s+than\s+good\b|\bno\s+evidence\s+(?:that|for|to\s+support)\b|\bagainst\s+(?:the\s+)?(?:use|introduction|imposition)\s+of\b|\bunethical\b", F)
+# the sentence reports what a study or evaluation found, not what a contract does
+EVIDENCE_RE = re.compile(r"\b(?:found|findings?|evaluation|stud(?:y|ies)|led\s+to|lead\s+to|associated\s+with|"
+                         r"(?:had|have|has|showed|saw|were)\s+(?:lower|higher|fewer)|backfired|impact\s+of|effects?\s+of|linked\s+to\s+(?:higher|lower|better|worse))\b", F)
 # the sentence tells two things apart without asserting either
 DISTINCTION_RE = re.compile(r"\bnot\s+the\s+same\s+as\b|\bconfused\s+with\b|\bdistinct\s+from\b|\bdifferent\s+from\b|\bshould\s+not\s+be\s+equated\b", F)
 
@@ -48,6 +51,7 @@ class Sentence:
     reported: bool
     against: bool
     distinction: bool
+    evidence: bool
     clause_starts: list[int] = field(default_factory=list)  # offsets in the sentence
     negators: list[int] = field(default_factory=list)  # offsets in the sentence
 
@@ -93,6 +97,7 @@ def sentences(text: str) -> list[Sentence]:
         out.append(Sentence(
             a, b, chunk, question=bool(QUESTION_RE.search(chunk)), reported=bool(REPORTED_RE.search(chunk)),
             against=bool(AGAINST_RE.search(chunk)), distinction=bool(DISTINCTION_RE.search(chunk)),
+            evidence=bool(EVIDENCE_RE.search(chunk)),
             clause_starts=[0] + [m.end() for m in CLAUSE_RE.finditer(chunk)],
             negators=[m.start() for m in NEGATOR_RE.finditer(chunk)]))
     return out
