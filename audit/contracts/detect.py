@@ -36,6 +36,7 @@ CLEAR, REVIEW = "clear", "review"
 
 REFERS_BACK = re.compile(r"\b(?:this|these|such|that|those)\b|\bthe\s+(?:target|KPI|indicator|measure|outcome)s?\b|\bachiev\w*|\bperformance\b|"
                          r"\boutcomes?\b|\bresults?\b|\bagainst\b|\blinked\b|\bbased\s+on\b|\bdependent\b|\bcontingent\b|\bconditional\b", re.I)
+SELF_SUBJECT = re.compile(r"reduc|detox|taper|withdraw|\boff\s|abstinen", re.I)  # a limit cue that names treatment itself
 AMOUNT = re.compile(r"\d\s?%|£\s?\d|\bper\s?cent\b", re.I)
 POST_NEGATION = re.compile(r"\s*(?:\w+\s+){0,3}?(?:(?:is|are|will|shall|should|must|may)\s+(?:\w+\s+)?(?:not|never)\s+(?:be\s+)?"
                            r"(?:imposed|applied|set|used|placed|in\s+place|permitted|allowed|introduced)|(?:do|does)\s+not\s+apply)\b", re.I)
@@ -248,7 +249,7 @@ def judge_time(text: str, context: Context | None = None) -> Judgement | None:
             if decoy:
                 continue
             rule = "CON-TIME-LIMIT"
-            if subject:
+            if subject or SELF_SUBJECT.search(text, span[0], span[1]):
                 if s.reported:
                     candidates.append(Judgement(TIME_LIMIT, rule, REVIEW, [span] + subject[:2], score=0.75,
                                                 reasons=["a limit on treatment, reported or proposed rather than set by this document"]))

@@ -60,7 +60,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bsuccessful(?:ly)?\s+(?:exit\w*|discharg\w*|leav\w*|quits?|quit\s+attempts?)", r"\bcompletion\s+rates?\b",
         r"\bcompletions?\b", r"\bplanned\s+(?:and\s+unplanned\s+)?(?:exits?|discharges?|endings?|completions?|ways?)\b",
         r"\bexit\w*\s+(?:structured\s+)?treatment\s+in\s+a\s+planned\s+way", r"\bleav\w*\s+treatment\s+in\s+a\s+planned\s+way",
-        r"\bcomplet(?:es|ed|ing|e)\s+(?:their\s+|the\s+|structured\s+|effective\s+)?treatment\b", r"\bcomplete\s+as\s+planned\b",
+        r"\bcomplet(?:es|ed|ing|e)\s+(?:their\s+|the\s+|structured\s+|effective\s+)?treatment\b",
+        r"\b(?:leav|exit|finish|complet)\w*\s+(?:their\s+|the\s+)?(?:treatment|the\s+service|structured\s+treatment)(?:\s+episode)?\s+successfully\b",
+        r"\b(?:has|have|had|did)\s+not\s+(?:returned|re-?entered|re-?presented)\b", r"\bcomplete\s+as\s+planned\b",
         r"\bdoes\s+not\s+(?:return|re-?enter)\b", r"\bdo\s+not\s+re-?present\b", r"\bnon[- ]?re[- ]?present\w*", r"\bnot\s+re[- ]?present\w*",
         r"\bre[- ]?presentations?\b", r"\bC19[a-d]?\b", r"\btreatment\s+exits?\b", r"\babstinen\w*\s+at\s+(?:exit|discharge)",
         r"\bexit\w*\s+(?:structured\s+)?treatment\s+(?:drug|opiate|dependence)[- ]?free\b", r"\bleav\w*\s+treatment\s+(?:drug|opiate)[- ]?free\b",
@@ -68,7 +70,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     # outcome states that mean leaving treatment only when money is tied to them ("drug-free recovery" as an aim is neither)
     "completion_weak": _re(
         r"\bdrug[- ]?free\b", r"\bopiate[- ]?free\b", r"\bdependence[- ]?free\b", r"\babstinen\w*",
-        r"\b(?:free\s+(?:from|of)|freedom\s+from)\s+(?:the\s+)?(?:drug|dependence|dependency|opiate|opioid|substance)\w*(?:\(s\))?",
+        r"\b(?:free\s+(?:from|of)|freedom\s+from)\s+(?:the\s+|all\s+|any\s+)?(?:drug|dependence|dependency|opiate|opioid|substance)\w*(?:\(s\))?",
         r"\bdischarg\w*\s+from\s+(?:structured\s+)?(?:treatment|OST|prescribing|the\s+service)", r"\bnumbers?\s+completing\b",
         r"\bexit\w*\s+(?:from\s+)?(?:structured\s+)?treatment\b", r"\bsuccessful\s+outcomes?\s+(?:of|from)\s+treatment\b"),
     # what follows "completion" when it is not leaving treatment: training, a form, the contract
@@ -86,6 +88,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bno\s+(?:financial\s+|additional\s+|outcome\s+)?(?:payment|tariff|incentive|bonus|reward|element|penalty|deduction)s?\s+(?:is|are|will|shall|attached|linked|tied|related|payable|applies|apply)\b",
         r"\b(?:is|are|will|shall)\s+not\s+(?:be\s+)?(?:linked|tied|related|attached|subject|contingent|dependent|conditional)\s+(?:to|on)\b",
         r"\bnot\s+(?:on\s+)?(?:a\s+)?payments?[- ]by[- ]results\b", r"\bno\s+(?:payment[- ]by[- ]results|PbR)\b",
+        r"\b(?:not|never)\s+(?:\w+\s+){0,2}(?:payments?[- ]by[- ]results|PbR|outcome[- ]based\s+payments?|outcome\s+payments?)\b",
         r"\b(?:not|never)\s+(?:receive|be\s+entitled\s+to|earn|attract)\s+(?:any\s+)?(?:additional\s+|extra\s+|further\s+)?(?:payment|remuneration|funding|incentive|bonus|reward)",
         r"\bnot\s+(?:a\s+)?(?:condition|basis|determinant|factor)\s+(?:of|for|in)\s+(?:any\s+)?(?:payment|the\s+price|funding|remuneration)",
         r"\bnone\s+of\s+(?:the\s+)?(?:contract|payment|price|funding|value|remuneration)\b", r"\bwithout\s+(?:any\s+)?(?:financial|payment)"),
@@ -110,10 +113,10 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\b(?:do|does|shall|must|will|should)\s+not\s+(?:last|run|continue|exceed)\s+(?:for\s+)?(?:longer|more)\s+than\s+{DURATION}",
         rf"\bno\s+(?:client|service\s+user|one|person|patient)s?\s+(?:will\s+|shall\s+|may\s+|should\s+)?(?:remains?|stays?|continues?|be\s+prescribed)\s+{WORDS}{{0,8}}(?:longer|more)\s+than\s+{DURATION}",
         r"\btime[- ]limit(?:s|ed|ing)?\b", r"\btime[- ]?frames?\s+(?:for|on)\b",
-        r"\blimit(?:s|ing)?\s+(?:on|to)\s+(?:how\s+long|the\s+length|the\s+duration|the\s+time)", r"\blimitations?\s+(?:on|to)\s+(?:how\s+long|the\s+length|the\s+duration|the\s+time)",
+        r"\b(?:limit|limitation|cap|restriction|ceiling)(?:s|ing)?\s+(?:on|to)\s+(?:how\s+long|the\s+length|the\s+duration|the\s+time)",
         r"\blimited\s+(?:period|duration|time)\b", r"\btime[- ]restrict\w*", r"\b(?:limit|restrict)(?:s|ing)?\s+(?:the\s+)?(?:length|duration)\s+of\b", r"\b(?:strict|fixed|maximum)\s+limits?\b",
         r"\b(?:reduction|detox\w*|withdrawal)(?:\s?(?:/|and|or)\s?(?:reduction|detox\w*|withdrawal))?\s+(?:as|is)\s+(?:a|the)\s+default\b",
-        r"\bdefault\s+(?:approach|expectation|position|option|plan)\s+(?:of|is|will\s+be|should\s+be|must\s+be)\s+(?:\w+\s+){0,2}(?:reduction|detox\w*|abstinence|withdrawal)",
+        r"\bdefault\s+(?:approach|expectation|position|option|plan|pathway)\s+(?:of|is|will\s+be|should\s+be|must\s+be)\s+(?:\w+\s+){0,4}?(?:reduc\w*|detox\w*|abstinen\w*|withdrawal)",
         rf"\b(?:abstinen\w*|drug[- ]?free|opiate[- ]?free|detox\w*|off\s+(?:all\s+)?(?:medication|OST|methadone|substitut\w*|prescri\w*)|"
         rf"complete\w*\s+(?:a\s+|their\s+)?(?:detox\w*|reduction)|exit\w*\s+treatment|discharged)\s+{WORDS}{{0,8}}(?:within|by\s+the\s+end\s+of|after|in\s+under)\s+{DURATION}",
         rf"\bwithin\s+{DURATION}\W{{1,3}}{WORDS}{{0,8}}(?:abstinen\w*|drug[- ]?free|detox\w*|off\s+(?:medication|OST|methadone))",
@@ -138,7 +141,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bfor\s+as\s+long\s+as\s+(?:it\s+|they\s+|he\s+or\s+she\s+|the\s+\w+\s+(?:user\s+)?|is\s+|it\s+is\s+|people\s+|clinically\s+)?(?:benefit|need|is\s+needed|is\s+clinically|required|request|want|wish|choose|helpful|helps|appropriate|necessary)\w*",
         r"\bopen[- ]ended\s+(?:treatment|prescribing|OST|maintenance)\b", r"\bcontinue\w*\s+(?:\w+\s+){0,2}indefinitely\b",
         r"\b(?:nobody|no\s+one|no\s+client|no\s+service\s+user|no\s+person)\s+will\s+be\s+(?:required|expected|asked|made|forced|pressured)\s+to\s+(?:reduce|stop|leave|come\s+off|detox\w*)",
-        r"\bnot\s+(?:be\s+)?discharged\s+(?:\w+\s+){0,2}because\s+of\s+(?:the\s+)?(?:length|time)"),
+        r"\b(?:not|nobody|no\s+one|no\s+client)\s+(?:\w+\s+){0,2}(?:be\s+)?discharged\s+(?:\w+\s+){0,3}?(?:simply\s+|solely\s+|just\s+|only\s+)?because\s+of\s+(?:the\s+)?(?:length|time|duration)"),
     # durations that are not limits on treatment
     "decoy": _re(
         r"\bcontract\b", r"\b(?:initial\s+)?term\s+of\s+(?:this\s+)?(?:contract|agreement)", r"\bagreement\b",
@@ -146,7 +149,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bsupervis\w*", r"\b(?:assessed|seen|contacted|respond\w*|offered\s+an?\s+appointment)\s+within\b", r"\bworking\s+days\b",
         r"\b(?:psychosocial|group|structured)\s+(?:\w+\s+)?(?:programme|course|sessions?|intervention)", r"\bprogramme\s+runs\b",
         r"\b(?:inpatient|residential)\b", r"\badmissions?\b", r"\bmobilis\w*", r"\binvoices?\b", r"\bnotice\b", r"\bre-?present\w*",
-        r"\bopening\s+hours\b", r"\bdays\s+a\s+week\b", r"\bdelivery\s+fee\b", r"\breferral\s+end\b", r"\bprocure\w*"),
+        r"\bopening\s+hours\b", r"\bre-?ent(?:er|ry|ered|ering)\b", r"\bcome\s+back\b", r"\breturn\w*\s+to\s+treatment\b", r"\bdays\s+a\s+week\b", r"\bdelivery\s+fee\b", r"\breferral\s+end\b", r"\bprocure\w*"),
     # a payment heading, caption or header row, for rows and items whose money lives above them
     "payment_context": _re(r"\bpayments?\b", r"\btariffs?\b", r"\bprice\b", r"\bfinancial\b", r"\bincentiv\w*", r"\bPbR\b",
                            r"\bby results\b", r"\b\d+\s?%\s+of\b", r"\bshare\s+of\b", r"\bcontract\s+value\b", r"\bpaid\b", r"\bpayable\b",

@@ -37,7 +37,7 @@ AGAINST_RE = re.compile(
 EVIDENCE_RE = re.compile(r"\b(?:found|findings?|evaluation|stud(?:y|ies)|led\s+to|lead\s+to|associated\s+with|"
                          r"(?:had|have|has|showed|saw|were)\s+(?:lower|higher|fewer)|backfired|impact\s+of|effects?\s+of|linked\s+to\s+(?:higher|lower|better|worse))\b", F)
 # the sentence tells two things apart without asserting either
-DISTINCTION_RE = re.compile(r"\bnot\s+the\s+same\s+as\b|\bconfused\s+with\b|\bdistinct\s+from\b|\bdifferent\s+from\b|\bshould\s+not\s+be\s+equated\b", F)
+DISTINCTION_RE = re.compile(r"\bnot\s+the\s+same(?:\s+thing)?\s+as\b|\bconfused\s+with\b|\bdistinct\s+from\b|\bdifferent\s+from\b|\bshould\s+not\s+be\s+equated\b", F)
 
 
 @dataclass
