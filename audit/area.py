@@ -70,11 +70,11 @@ class AreaAudit:
 
     @property
     def verdicts(self) -> dict[str, str]:
-        """Across the area's contracts: any `yes` wins, then any `no`, else no evidence."""
+        """Across the area's contracts, the first that applies: any `yes`, any `review`, any `no`, else no evidence."""
         out = {}
         for key in ("pays_for_completion", "time_limits"):
             values = [c.verdicts[key] for c in self.contracts]
-            out[key] = ("yes" if "yes" in values else "no" if "no" in values else
+            out[key] = ("yes" if "yes" in values else "review" if "review" in values else "no" if "no" in values else
                         "no-evidence" if values and "no-evidence" in values else values[0] if values else "no-contract")
         return out
 

@@ -237,9 +237,11 @@ def contracts(
         else:
             def render(console) -> None:
                 text_contracts(console, scans, quiet=quiet)
-                pays = sum(s.verdicts["pays_for_completion"] == "yes" for s in scans)
-                limits = sum(s.verdicts["time_limits"] == "yes" for s in scans)
-                console.print(f"\n{len(scans)} contract(s) scanned: {pays} pay for completion, {limits} time-limit treatment")
+                def count(key: str, value: str) -> int:
+                    return sum(s.verdicts[key] == value for s in scans)
+                console.print(f"\n{len(scans)} contract(s) scanned: {count('pays_for_completion', 'yes')} pay for completion "
+                              f"({count('pays_for_completion', 'review')} to review), {count('time_limits', 'yes')} time-limit "
+                              f"treatment ({count('time_limits', 'review')} to review)")
             text = render_text(render, output)
         emit(text, output, files)
     raise typer.Exit(exit_code(findings, fail_on))

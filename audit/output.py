@@ -210,8 +210,10 @@ def rules_data(guideline) -> list[dict[str, Any]]:
 
 
 def text_contracts(console, scans, quiet: bool = False) -> None:
-    """Verdicts first, then the evidence quotes with their places."""
+    """Verdicts first, then the evidence quotes with their places, then the passages to review, most likely first."""
     from rich.markup import escape
+
+    from audit.contracts.scan import review_rank
 
     for scan in scans:
         v = scan.verdicts
@@ -220,11 +222,14 @@ def text_contracts(console, scans, quiet: bool = False) -> None:
                       f"time limits on treatment: [bold]{v['time_limits']}[/bold]")
         if quiet:
             continue
-        for f in worst_first(scan.findings):
+        review = review_rank(scan.findings)
+        for f in [f for f in worst_first(scan.findings) if f not in review] + review:
             style = SEVERITY_STYLE[f.severity.value]
             category = f.extra.get("category", f.rule)
-            console.print(f"    [{style}]{category}[/{style}] {escape(f.location.label())} ({f.rule})")
-            if "marked" in f.extra:
-                console.print(f"      \"{escape(f.extra['marked'])}\"")
+            details = f.extra.get("details") or {}
+            tier = f" review, score {details.get('score')}" if f in review else ""
+            console.print(f"    [{style}]{category}{tier}[/{style}] {escape(f.location.label())} ({f.rule})")
+            if "marked" in details:
+                console.print(f"      \"{escape(details['marked'])}\"")
             else:
                 console.print(f"      {escape(f.message)}")

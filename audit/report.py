@@ -10,19 +10,22 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from audit.area import AreaAudit
+from audit.contracts.scan import review_rank
 from audit.findings import Finding, summarise, worst_first
 from audit.resources import data_dir
 from audit.xlsx_write import write_atomic
 
 VERDICT_WORDS = {
     "pays_for_completion": {"yes": "Pays for successful completion", "no": "Does not pay for completion (stated)",
+                            "review": "Passages to read: may pay for completion",
                             "no-evidence": "No evidence either way on payment for completion",
                             "no-text-layer": "Contract has no text layer (scanned image)", "no-contract": "No contract supplied"},
-    "time_limits": {"yes": "Time-limits treatment", "no": "States treatment is not time-limited",
+    "time_limits": {"yes": "Time-limits treatment", "review": "Passages to read: may time-limit treatment",
+                    "no": "States treatment is not time-limited",
                     "no-evidence": "No evidence either way on time limits",
                     "no-text-layer": "Contract has no text layer (scanned image)", "no-contract": "No contract supplied"},
 }
-VERDICT_CLASS = {"yes": "bad", "no": "good", "no-evidence": "neutral", "no-text-layer": "neutral", "no-contract": "neutral"}
+VERDICT_CLASS = {"yes": "bad", "review": "warning", "no": "good", "no-evidence": "neutral", "no-text-layer": "neutral", "no-contract": "neutral"}
 
 
 @cache
@@ -68,9 +71,13 @@ def report_context(area: AreaAudit) -> dict[str, Any]:
                            "svg": histogram(doses, f"{med} dose (mg)", band.get("optimal"), band.get("maximum"))})
     contracts = []
     for scan in area.contracts:
-        evidence = [{"finding": f, "segments": segments(f.extra["quote"], f.extra.get("marks", []))} if "quote" in f.extra
-                    else {"finding": f, "segments": [(f.message, False)]} for f in worst_first(scan.findings)]
-        contracts.append({"scan": scan, "evidence": evidence, "verdicts": scan.verdicts})
+        def piece(f: Finding) -> dict[str, Any]:
+            if "quote" not in f.extra:
+                return {"finding": f, "segments": [(f.message, False)]}
+            return {"finding": f, "segments": segments(f.extra["quote"], f.extra["details"].get("marks", []))}
+        review = review_rank(scan.findings)
+        evidence = [piece(f) for f in worst_first(scan.findings) if f not in review]
+        contracts.append({"scan": scan, "evidence": evidence, "review": [piece(f) for f in review], "verdicts": scan.verdicts})
     indicators = area.indicators
     return {
         "area": area, "submission": area.submission, "verdicts": area.verdicts, "verdict_words": VERDICT_WORDS,
