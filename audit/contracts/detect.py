@@ -250,9 +250,9 @@ def judge_time(text: str, context: Context | None = None) -> Judgement | None:
                 continue
             rule = "CON-TIME-LIMIT"
             if subject or SELF_SUBJECT.search(text, span[0], span[1]):
-                if s.reported:
-                    candidates.append(Judgement(TIME_LIMIT, rule, REVIEW, [span] + subject[:2], score=0.75,
-                                                reasons=["a limit on treatment, reported or proposed rather than set by this document"]))
+                if s.reported or s.hypothetical:
+                    candidates.append(Judgement(TIME_LIMIT, rule, REVIEW, [span] + subject[:2], score=0.75 if s.reported else 0.6,
+                                                reasons=["a limit on treatment, reported, proposed or imagined rather than set by this document"]))
                 else:
                     candidates.append(Judgement(TIME_LIMIT, rule, CLEAR, [span] + subject[:2], reasons=["a limit on treatment"]))
             elif i > 0 and _has("treatment", sents[i - 1].text) and not _has("decoy", sents[i - 1].text):

@@ -32,10 +32,13 @@ AGAINST_RE = re.compile(
     r"\b(?:does|do|did|would|will)\s+not\s+(?:support|recommend|endorse|advise)\b|\bevidence\s+(?:does\s+not|doesn't)\s+support\b|"
     r"\b(?:increase|increases|raise|raises|raising|increasing)\s+(?:the\s+)?(?:risk|possibility|likelihood|chance)s?\s+of\s+(?:relapse|death|overdose|harm)|"
     r"\bcaus\w*\s+(?:relapse|harm|death)|\bdrive\s+up\s+crime\b|\bharmful\b|\bcounter[- ]?productive\b|\bperverse\b|\bargue\w*\s+against\b|"
-    r"\boppos\w*\b|\bnot\s+based\s+on\s+(?:the\s+)?evidence\b|\bmore\s+harm\s+than\s+good\b|\bno\s+evidence\s+(?:that|for|to\s+support)\b|\bagainst\s+(?:the\s+)?(?:use|introduction|imposition)\s+of\b|\bunethical\b", F)
+    r"\boppos\w*\b|\bfear\w*|\bunintended\s+consequences?\b|\bconcerns?\s+(?:about|over|that)\b|\breject\w*|\bwarn\w*|\bcriticis\w*|"
+    r"\bnot\s+benefit\b|\b(?:result|resulting|lead|leading)\s+(?:in|to)\s+(?:\S+\s+){0,4}?(?:relaps\w*|death|overdose|crime|harm)|\bnot\s+based\s+on\s+(?:the\s+)?evidence\b|\bmore\s+harm\s+than\s+good\b|\bno\s+evidence\s+(?:that|for|to\s+support)\b|\bagainst\s+(?:the\s+)?(?:use|introduction|imposition)\s+of\b|\bunethical\b", F)
 # the sentence reports what a study or evaluation found, not what a contract does
 EVIDENCE_RE = re.compile(r"\b(?:found|findings?|evaluation|stud(?:y|ies)|led\s+to|lead\s+to|associated\s+with|"
                          r"(?:had|have|has|showed|saw|were)\s+(?:lower|higher|fewer)|backfired|impact\s+of|effects?\s+of|linked\s+to\s+(?:higher|lower|better|worse))\b", F)
+# the sentence imagines rather than states (contracts say will, shall, must)
+HYPOTHETICAL_RE = re.compile(r"\b(?:would|could|might)\b", F)
 # the sentence tells two things apart without asserting either
 DISTINCTION_RE = re.compile(r"\bnot\s+the\s+same(?:\s+thing)?\s+as\b|\bconfused\s+with\b|\bdistinct\s+from\b|\bdifferent\s+from\b|\bshould\s+not\s+be\s+equated\b", F)
 
@@ -52,6 +55,7 @@ class Sentence:
     against: bool
     distinction: bool
     evidence: bool
+    hypothetical: bool
     clause_starts: list[int] = field(default_factory=list)  # offsets in the sentence
     negators: list[int] = field(default_factory=list)  # offsets in the sentence
 
@@ -97,7 +101,7 @@ def sentences(text: str) -> list[Sentence]:
         out.append(Sentence(
             a, b, chunk, question=bool(QUESTION_RE.search(chunk)), reported=bool(REPORTED_RE.search(chunk)),
             against=bool(AGAINST_RE.search(chunk)), distinction=bool(DISTINCTION_RE.search(chunk)),
-            evidence=bool(EVIDENCE_RE.search(chunk)),
+            evidence=bool(EVIDENCE_RE.search(chunk)), hypothetical=bool(HYPOTHETICAL_RE.search(chunk)),
             clause_starts=[0] + [m.end() for m in CLAUSE_RE.finditer(chunk)],
             negators=[m.start() for m in NEGATOR_RE.finditer(chunk)]))
     return out
