@@ -36,6 +36,7 @@ CLEAR, REVIEW = "clear", "review"
 
 REFERS_BACK = re.compile(r"\b(?:this|these|such|that|those)\b|\bthe\s+(?:target|KPI|indicator|measure|outcome)s?\b|\bachiev\w*|\bperformance\b|"
                          r"\boutcomes?\b|\bresults?\b|\bagainst\b|\blinked\b|\bbased\s+on\b|\bdependent\b|\bcontingent\b|\bconditional\b", re.I)
+LEADS_IN = re.compile(r":\s*$|\b(?:following|below|as\s+follows|these\s+are|listed)\b", re.I)  # a lead-in that names what follows
 SELF_SUBJECT = re.compile(r"reduc|detox|taper|withdraw|\boff\s|abstinen", re.I)  # a limit cue that names treatment itself
 AMOUNT = re.compile(r"\d\s?%|£\s?\d|\bper\s?cent\b", re.I)
 POST_NEGATION = re.compile(r"\s*(?:\w+\s+){0,3}?(?:(?:is|are|will|shall|should|must|may)\s+(?:\w+\s+)?(?:not|never)\s+(?:be\s+)?"
@@ -190,11 +191,12 @@ def _payment_from_context(ctx: Context, kind: str, strong: list[Span], weak: lis
     framing = [("header", ctx.header), ("caption", ctx.caption)] if kind == "row" else [("lead_in", ctx.lead_in)] if kind == "item" else []
     for key, value in framing:
         if value and _has("payment_context", value) and not _has("money_negated", value):
-            certainty = CLEAR if strong else REVIEW
+            leads = _has("money_outcome", value) and LEADS_IN.search(value) is not None
+            certainty = CLEAR if strong or leads else REVIEW
             out.append(Judgement(PAYS, "CON-PAY-TABLE-ROW" if kind == "row" else "CON-PAY-LEAD-IN", certainty, here,
                                  score=None if certainty == CLEAR else 0.6, context={key: value},
                                  reasons=[f"the {key.replace('_', '-')} above this {kind} is about payment"]))
-    heading = " > ".join(ctx.headings)
+    heading = ctx.headings[-1] if ctx.headings else ""  # the nearest heading: a schedule's title does not reach its later sections
     if heading and _has("payment_context", heading) and not _has("money_negated", heading):
         if kind == "row" and strong and AMOUNT.search(sentence):
             out.append(Judgement(PAYS, "CON-PAY-TABLE-ROW", CLEAR, here, context={"heading": heading},

@@ -65,7 +65,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:has|have|had|did)\s+not\s+(?:returned|re-?entered|re-?presented)\b", r"\bcomplete\s+as\s+planned\b",
         r"\bdoes\s+not\s+(?:return|re-?enter)\b", r"\bdo\s+not\s+re-?present\b", r"\bnon[- ]?re[- ]?present\w*", r"\bnot\s+re[- ]?present\w*",
         r"\bre[- ]?presentations?\b", r"\bC19[a-d]?\b", r"\btreatment\s+exits?\b", r"\babstinen\w*\s+at\s+(?:exit|discharge)",
-        r"\bexit\w*\s+(?:structured\s+)?treatment\s+(?:drug|opiate|dependence)[- ]?free\b", r"\bleav\w*\s+treatment\s+(?:drug|opiate)[- ]?free\b",
+        r"\b(?:leav|exit|discharg)\w*\s+(?:from\s+)?(?:structured\s+)?treatment\s+(?:(?:drug|opiate|dependence)[- ]?free\b|free\s+(?:from|of)\s+(?:all\s+|any\s+)?(?:drugs?|dependence|opiates?|opioids?)\b)",
         r"\bdischarged\s+(?:from\s+treatment\s+)?(?:successfully|drug[- ]?free|free\s+(?:of|from))"),
     # outcome states that mean leaving treatment only when money is tied to them ("drug-free recovery" as an aim is neither)
     "completion_weak": _re(

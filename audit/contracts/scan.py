@@ -11,7 +11,7 @@ from typing import Any
 
 from audit.contracts.detect import CLEAR, MONITORS, NO_TIME_LIMIT, PAYS, REVIEW, TIME_LIMIT, Context, Judgement, judge
 from audit.contracts.extract import SUFFIXES, extract
-from audit.contracts.passages import Passage
+from audit.contracts.passages import Passage, clause_number
 from audit.errors import InputRefused
 from audit.findings import Finding, Location, Severity
 from audit.validate import file_sha256
@@ -30,6 +30,7 @@ REVIEW_MESSAGES = {
 }
 CITATION = ("National harm-reduction review recommendations: contracts must not pay for 'successful completion' "
             "and must not time-limit OST; ACMD report on time-limiting OST (2014)")
+ITEM_RE = re.compile(r"^\s*(?:[-*\u2022\u2013]|\([a-z0-9]{1,4}\)|[a-z]\))\s+")
 YES_NO = {"pays_for_completion": (PAYS, MONITORS), "time_limits": (TIME_LIMIT, NO_TIME_LIMIT)}
 
 
@@ -105,7 +106,7 @@ def scan_contract(path: str | Path, budget: float = BUDGET_SECONDS) -> ContractS
             break
         if passage.kind == "heading":
             continue
-        for judgement in judge(passage.text, context, passage.kind):
+        for judgement in judge(passage.text, context, _kind(passage)):
             scan.findings.append(_finding(passage, judgement))
     return scan
 
@@ -128,24 +129,37 @@ def with_context(passages: list[Passage]) -> Iterable[tuple[Passage, Context]]:
             stack.append((depth, p.text))
             lead_in = caption = previous = None
         else:
-            if p.kind == "item" and (last is None or last.kind != "item"):
+            kind = _kind(p)
+            if kind == "item" and (last is None or _kind(last) != "item"):
                 lead_in = previous
             if p.kind == "row" and (last is None or last.kind != "row" or last.table != p.table):
                 caption = previous
         headings = [text for _, text in stack] or ([p.heading] if p.heading else [])
-        yield p, Context(headings=headings, lead_in=lead_in if p.kind == "item" else None,
-                         caption=caption if p.kind == "row" else None,
-                         header=p.extra.get("header") or None, previous=previous if p.kind != "row" else None)
-        if p.kind == "paragraph":
+        kind = _kind(p)
+        yield p, Context(headings=headings, lead_in=lead_in if kind == "item" else None,
+                         caption=caption if kind == "row" else None,
+                         header=p.extra.get("header") or None, previous=previous if kind != "row" else None)
+        if kind == "paragraph":
             previous = p.text
         last = p
+
+
+def _kind(p: Passage) -> str:
+    """A paragraph typed with a bullet ("- ", "•", "(a)") is a list item, whatever its Word style; a numbered
+    clause ("6.1 ...") is a paragraph, even where the PDF reflow took its number for a bullet."""
+    if p.kind == "paragraph" and ITEM_RE.match(p.text):
+        return "item"
+    if p.kind == "item" and p.clause and "." in p.clause:
+        return "paragraph"
+    return p.kind
 
 
 def _heading_depth(p: Passage) -> int:
     """Schedules and parts open a new tree (0); `5.2` is deeper than `5`; other headings are leaves."""
     if re.match(r"^\s*(?:schedule|part|appendix|annex|section)\b", p.text, re.I):
         return 0
-    return len(p.clause.split(".")) if p.clause else 99
+    number = p.clause or clause_number(p.text)
+    return len(number.split(".")) if number else 99
 
 
 def scan_contracts(paths: Iterable[str | Path], on_file: Callable[[str], None] | None = None) -> list[ContractScan]:
