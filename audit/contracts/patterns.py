@@ -75,8 +75,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bexit\w*\s+(?:from\s+)?(?:structured\s+)?treatment\b", r"\bsuccessful\s+outcomes?\s+(?:of|from)\s+treatment\b"),
     # what follows "completion" when it is not leaving treatment: training, a form, the contract
     "not_treatment_completion": re.compile(
-        r"\W{0,3}(?:of\s+|the\s+|a\s+|an\s+|their\s+|each\s+|any\s+|this\s+|all\s+|following\s+|relevant\s+|required\s+|"
-        r"mandatory\s+|open\s+|learning\s+|on-?line\s+){0,5}(?:[\w'-]+\s+){0,2}?"
+        r"\W{0,3}(?:of\s+(?:(?:the|a|an|their|each|any|this|all|following|relevant|required|mandatory|its)\s+){0,3}|"
+        r"(?:the|a|an|their|this|its|all|any)\s+)(?:[\w'-]+\s+){0,3}?"
         r"(?:training|course|pack|programme|module|CPPE|declaration|e-?learning|qualification|induction|assessment|mobilis\w*|"
         r"contract|agreement|works?|forms?|survey|audit|invoice|report|return|review|project|transfer|handover|implementation|"
         r"quarter|year|period|questionnaire|certificate|competenc\w*|accreditation|procurement|tender)\b", F),
@@ -139,6 +139,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "no_time_limit": _re(
         r"\b(?:long[- ]term|lifelong|indefinite)\s+(?:or\s+(?:lifelong|long[- ]term|indefinite)\s+)?(?:maintenance|prescribing|OST|treatment|substitut\w*|opioid\s+substitut\w*)",
         r"\bfor\s+as\s+long\s+as\s+(?:it\s+|they\s+|he\s+or\s+she\s+|the\s+\w+\s+(?:user\s+)?|is\s+|it\s+is\s+|people\s+|clinically\s+)?(?:benefit|need|is\s+needed|is\s+clinically|required|request|want|wish|choose|helpful|helps|appropriate|necessary)\w*",
+        r"\bno\s+(?:upper|maximum|fixed|set|time)\s+limit\b",
+        r"\b(?:length|duration)\s+of\s+(?:time\s+(?:in|on)\s+)?(?:treatment|prescribing|OST|medication)\s+(?:will\s+be|is|shall\s+be)\s+(?:determined|decided|based|set)\s+(?:by|on)\s+(?:\S+\s+){0,3}?needs?\b",
         r"\bopen[- ]ended\s+(?:treatment|prescribing|OST|maintenance)\b", r"\bcontinue\w*\s+(?:\w+\s+){0,2}indefinitely\b",
         r"\b(?:nobody|no\s+one|no\s+client|no\s+service\s+user|no\s+person)\s+will\s+be\s+(?:required|expected|asked|made|forced|pressured)\s+to\s+(?:reduce|stop|leave|come\s+off|detox\w*)",
         r"\b(?:not|nobody|no\s+one|no\s+client)\s+(?:\w+\s+){0,2}(?:be\s+)?discharged\s+(?:\w+\s+){0,3}?(?:simply\s+|solely\s+|just\s+|only\s+)?because\s+of\s+(?:the\s+)?(?:length|time|duration)"),
