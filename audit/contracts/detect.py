@@ -238,7 +238,7 @@ def judge_time(text: str, context: Context | None = None) -> Judgement | None:
         free = s.free_negators([(a - s.start, b - s.start) for a, b, _ in limits])
         subject = _find("treatment", s)
         core = _has("core_treatment", s.text)
-        decoy = _has("decoy", s.text) and not core
+        decoy = (_has("decoy", s.text) and not core) or _has("decoy_strong", s.text)
         for span in limits:
             if s.question:
                 continue

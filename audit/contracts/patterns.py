@@ -114,11 +114,12 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"\bno\s+(?:client|service\s+user|one|person|patient)s?\s+(?:will\s+|shall\s+|may\s+|should\s+)?(?:remains?|stays?|continues?|be\s+prescribed)\s+{WORDS}{{0,8}}(?:longer|more)\s+than\s+{DURATION}",
         r"\btime[- ]limit(?:s|ed|ing)?\b", r"\btime[- ]?frames?\s+(?:for|on)\b",
         r"\b(?:limit|limitation|cap|restriction|ceiling)(?:s|ing)?\s+(?:on|to)\s+(?:how\s+long|the\s+length|the\s+duration|the\s+time)",
-        r"\blimited\s+(?:period|duration|time)\b", r"\btime[- ]restrict\w*", r"\b(?:limit|restrict)(?:s|ing)?\s+(?:the\s+)?(?:length|duration)\s+of\b", r"\b(?:strict|fixed|maximum)\s+limits?\b",
+        r"\blimited\s+(?:period|duration|time)\b", r"\btime[- ]bound\b",
+        rf"{DURATION}\W{{1,3}}after\s+which\s+{WORDS}{{0,8}}(?:reduc\w*|detox\w*|discharg\w*|stop\w*|end\w*|withdraw\w*|exit\w*|cease\w*)", r"\btime[- ]restrict\w*", r"\b(?:limit|restrict)(?:s|ing)?\s+(?:the\s+)?(?:length|duration)\s+of\b", r"\b(?:strict|fixed|maximum)\s+limits?\b",
         r"\b(?:reduction|detox\w*|withdrawal)(?:\s?(?:/|and|or)\s?(?:reduction|detox\w*|withdrawal))?\s+(?:as|is)\s+(?:a|the)\s+default\b",
         r"\bdefault\s+(?:approach|expectation|position|option|plan|pathway)\s+(?:of|is|will\s+be|should\s+be|must\s+be)\s+(?:\w+\s+){0,4}?(?:reduc\w*|detox\w*|abstinen\w*|withdrawal)",
         rf"\b(?:abstinen\w*|drug[- ]?free|opiate[- ]?free|detox\w*|off\s+(?:all\s+)?(?:medication|OST|methadone|substitut\w*|prescri\w*)|"
-        rf"complete\w*\s+(?:a\s+|their\s+)?(?:detox\w*|reduction)|exit\w*\s+treatment|discharged)\s+{WORDS}{{0,8}}(?:within|by\s+the\s+end\s+of|after|in\s+under)\s+{DURATION}",
+        rf"complete\w*\s+(?:a\s+|their\s+)?(?:detox\w*|reduction)|exit\w*\s+treatment|discharged)\s+{WORDS}{{0,8}}(?:within|by\s+the\s+end\s+of|after|in\s+under|by)\s+(?:{DURATION}|(?:month|week)\s+\d{{1,2}}\b)",
         rf"\bwithin\s+{DURATION}\W{{1,3}}{WORDS}{{0,8}}(?:abstinen\w*|drug[- ]?free|detox\w*|off\s+(?:medication|OST|methadone))",
         rf"\b(?:beyond|longer\s+than|more\s+than|over|after|exceed\w*)\s+{DURATION}\W{{1,3}}{WORDS}{{0,12}}(?:approv\w*|authoris\w*|authoriz\w*|sign[- ]off|exception\w*|justif\w*|panel|agreed\s+by|permission)",
         rf"\b(?:approv\w*|authoris\w*|permission)\s+{WORDS}{{0,8}}(?:beyond|longer\s+than|more\s+than|after)\s+{DURATION}",
@@ -152,6 +153,11 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:psychosocial|group|structured)\s+(?:\w+\s+)?(?:programme|course|sessions?|intervention)", r"\bprogramme\s+runs\b",
         r"\b(?:inpatient|residential)\b", r"\badmissions?\b", r"\bmobilis\w*", r"\binvoices?\b", r"\bnotice\b", r"\bre-?present\w*",
         r"\bopening\s+hours\b", r"\bre-?ent(?:er|ry|ered|ering)\b", r"\bcome\s+back\b", r"\breturn\w*\s+to\s+treatment\b", r"\bdays\s+a\s+week\b", r"\bdelivery\s+fee\b", r"\breferral\s+end\b", r"\bprocure\w*"),
+    # durations that are never limits on treatment, even beside OST: dispensing quantities, supervision, reviews
+    "decoy_strong": _re(
+        r"\bdispens\w*", r"\binstalments?\b", r"\bdays?'?\s+(?:supply|worth)\b", r"\bat\s+a\s+time\b", r"\btake[- ]?homes?\b",
+        r"\bper\s+prescription\b", r"\bsupervised\s+(?:consumption|dosing|doses?)\b", r"\breview\w*\s+(?:at\s+least\s+)?(?:every|each)\b",
+        r"\bprescriptions?\s+(?:\w+\s+){0,3}?(?:is|are|of|for)\s+(?:up\s+to\s+|a\s+maximum\s+of\s+|no\s+more\s+than\s+)?\d{1,2}\s+days\b"),
     # a payment heading, caption or header row, for rows and items whose money lives above them
     "payment_context": _re(r"\bpayments?\b", r"\btariffs?\b", r"\bprice\b", r"\bfinancial\b", r"\bincentiv\w*", r"\bPbR\b",
                            r"\bby results\b", r"\b\d+\s?%\s+of\b", r"\bshare\s+of\b", r"\bcontract\s+value\b", r"\bpaid\b", r"\bpayable\b",
