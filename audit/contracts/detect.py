@@ -41,7 +41,10 @@ SELF_SUBJECT = re.compile(r"reduc|detox|taper|withdraw|\boff\s|abstinen", re.I) 
 AMOUNT = re.compile(r"\d\s?%|£\s?\d|\bper\s?cent\b", re.I)
 POST_NEGATION = re.compile(r"\s*(?:\w+\s+){0,3}?(?:(?:is|are|will|shall|should|must|may)\s+(?:\w+\s+)?(?:not|never)\s+(?:be\s+)?"
                            r"(?:imposed|applied|set|used|placed|in\s+place|permitted|allowed|introduced)|(?:do|does)\s+not\s+apply)\b", re.I)
-ENDING_BEFORE = re.compile(r"\b(?:end|ending|avoid\w*|tackl\w*|reduc\w*|challeng\w*|prevent\w*|no\s+more|stop\w*)\b", re.I)
+# "ending open-ended prescribing", "drift into long-term maintenance": the long treatment is named to be avoided
+DISAPPROVAL_BEFORE = re.compile(r"\b(?:end|ending|avoid\w*|tackl\w*|reduc\w*|challeng\w*|prevent\w*|no\s+more|stop\w*|drift\w*|"
+                                r"guard\w*|unnecessar\w*|stuck|parked|too\s+many|over-?relian\w*|inappropriate\w*|trapped)\b", re.I)
+OPEN_ENDED = re.compile(r"open|long|lifelong|indefinite", re.I)
 
 Span = tuple[int, int, str]  # (start, end, cue list name), in the passage text
 
@@ -271,8 +274,8 @@ def judge_time(text: str, context: Context | None = None) -> Judgement | None:
         if not s.question:
             for span in _find("no_time_limit", s):
                 before = text[max(s.start, span[0] - 40):span[0]]
-                if "open" in text[span[0]:span[1]].lower() and ENDING_BEFORE.search(before):
-                    continue  # "ending open-ended prescribing" is an aim, not a statement either way
+                if OPEN_ENDED.search(text, span[0], span[1]) and DISAPPROVAL_BEFORE.search(before):
+                    continue  # an aim to avoid long treatment is not a statement either way
                 denials.append(Judgement(NO_TIME_LIMIT, "CON-NO-TIME-LIMIT", CLEAR, [span], explicit_no=True,
                                          reasons=["says treatment continues as long as it is needed"]))
     return _best(candidates) or (denials[0] if denials else None)
