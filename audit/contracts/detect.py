@@ -246,7 +246,7 @@ def judge_time(text: str, context: Context | None = None) -> Judgement | None:
             if s.question:
                 continue
             if s.negated(span[0] - s.start, free) or _post_negated(s, span[1]) or s.against:
-                if subject or "time" in text[span[0]:span[1]].lower():
+                if subject or context_subject:
                     denials.append(Judgement(NO_TIME_LIMIT, "CON-NO-TIME-LIMIT-ARGUED" if s.against else "CON-NO-TIME-LIMIT", CLEAR,
                                              [span] + subject[:2], explicit_no=True,
                                              reasons=["a limit is named only to be denied or argued against"]))
@@ -276,6 +276,8 @@ def judge_time(text: str, context: Context | None = None) -> Judgement | None:
                 before = text[max(s.start, span[0] - 40):span[0]]
                 if OPEN_ENDED.search(text, span[0], span[1]) and DISAPPROVAL_BEFORE.search(before):
                     continue  # an aim to avoid long treatment is not a statement either way
+                if not subject and not context_subject:
+                    continue  # "records are kept for as long as required" is not about treatment
                 denials.append(Judgement(NO_TIME_LIMIT, "CON-NO-TIME-LIMIT", CLEAR, [span], explicit_no=True,
                                          reasons=["says treatment continues as long as it is needed"]))
     return _best(candidates) or (denials[0] if denials else None)
