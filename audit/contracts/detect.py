@@ -237,9 +237,11 @@ def judge_time(text: str, context: Context | None = None) -> Judgement | None:
     for i, s in enumerate(sents):
         if s.distinction:
             continue
-        limits = _find("limit", s)
-        free = s.free_negators([(a - s.start, b - s.start) for a, b, _ in limits])
         subject = _find("treatment", s)
+        # a limit counts only with a subject: here, in the sentence before, above, or in the cue itself
+        could_count = subject or context_subject or SELF_SUBJECT.search(s.text) or (i > 0 and _has("treatment", sents[i - 1].text))
+        limits = _find("limit", s) if could_count else []
+        free = s.free_negators([(a - s.start, b - s.start) for a, b, _ in limits])
         core = _has("core_treatment", s.text)
         decoy = (_has("decoy", s.text) and not core) or _has("decoy_strong", s.text)
         for span in limits:
