@@ -233,7 +233,8 @@ def judge_time(text: str, context: Context | None = None) -> Judgement | None:
     sents = sentences(text)
     candidates: list[Judgement] = []
     denials: list[Judgement] = []
-    context_subject = next((v for v in [*ctx.headings, ctx.lead_in, ctx.caption, ctx.header] if _has("treatment", v)), None)
+    # the nearest heading only: a document title naming "treatment" is no subject for every limit below it
+    context_subject = next((v for v in [*ctx.headings[-1:], ctx.lead_in, ctx.caption, ctx.header] if _has("treatment", v)), None)
     for i, s in enumerate(sents):
         if s.distinction:
             continue
