@@ -219,3 +219,10 @@ def test_budget_stops_the_scan_with_a_note(tmp_path):
     scan = scan_contract(path, budget=-1)
     assert not scan.complete and [f.rule for f in scan.findings] == ["CON-SCAN-STOPPED"]
     assert "stopped" in scan.findings[0].message and scan.to_dict()["complete"] is False
+
+
+def test_limit_subject_from_the_nearest_heading_only():
+    [j] = judge("The maximum period is 12 months.", Context(headings=["Specification", "4. Substitute prescribing"]))
+    assert (j.category, j.certainty, j.context) == ("TIME_LIMIT", REVIEW, {"heading": "4. Substitute prescribing"})
+    title = Context(headings=["Drug Treatment Service Specification", "9. Complaints"])
+    assert judge("Complaints stay open for a maximum of 3 months.", title) == []
