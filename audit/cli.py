@@ -33,7 +33,15 @@ class FailOn(str, Enum):
 
 
 FormatOpt = Annotated[Format, typer.Option("--format", help="text for people, json for programs")]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="write here instead of stdout")]
+
+
+def stdout_if_dash(path: Path | None) -> Path | None:
+    """`-o -` means standard output, as it does for most tools (never a file named "-")."""
+    return None if path is not None and str(path) == "-" else path
+
+
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="write here instead of stdout (- is stdout)",
+                                                callback=stdout_if_dash)]
 FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when anything at or above this level is found")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="only the summary line (text) and no progress bar")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="show a traceback when something goes wrong")]
@@ -42,7 +50,10 @@ ColumnsOpt = Annotated[Path | None, typer.Option("--columns", help="YAML mapping
 
 
 def _stderr(message: str) -> None:
-    typer.echo(message, err=True)
+    """Every line to stderr: text from an input in it (a file name, a sheet name) is made visible."""
+    from audit.printable import visible
+
+    typer.echo(visible(message), err=True)
 
 
 @contextmanager
@@ -50,8 +61,11 @@ def guarded(debug: bool) -> Iterator[None]:
     """Turn refusals and surprises into exit 2 with one sentence."""
     try:
         yield
-    except (typer.Exit, typer.Abort):
+    except (typer.Exit, typer.Abort, BrokenPipeError):
         raise
+    except KeyboardInterrupt:
+        _stderr("ost-audit: interrupted.")
+        raise typer.Exit(130) from None
     except InputRefused as exc:
         _stderr(f"ost-audit: {exc.path} {exc.reason}.")
         raise typer.Exit(2) from None
@@ -89,13 +103,21 @@ def emit(content: str | Callable[[BinaryIO], None], output: Path | None, inputs:
         from audit.output import write_output
 
         write_output(output, content, inputs)
-    elif isinstance(content, str):
-        sys.stdout.write(content)
-        sys.stdout.flush()
-    else:
-        sys.stdout.flush()
-        content(sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        return
+    try:
+        if isinstance(content, str):
+            sys.stdout.write(content)
+            sys.stdout.flush()
+        else:
+            sys.stdout.flush()
+            content(sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise  # the reader left (`| head`): typer exits quietly
+    except OSError as exc:  # a full disk or a closed stream behind `>`
+        from audit.errors import output_failed
+
+        raise output_failed("standard output", exc) from exc
 
 
 def render_text(render: Callable, output: Path | None) -> str:
@@ -127,9 +149,10 @@ def validate(
     """Check returns against the ost-return-v1 schema; every fault by cell."""
     with guarded(debug):
         from audit.column_map import schema_with_columns
-        from audit.output import envelope, summary_line, text_findings, to_json
+        from audit.output import envelope, guard_outputs, summary_line, text_findings, to_json
         from audit.validate import validate_returns
 
+        guard_outputs({"--output": output, "--annotate": annotate}, files)
         schema = schema_with_columns(columns)
         results = with_progress(len(files), format is Format.text and not quiet,
                                 lambda tick: validate_returns(files, on_file=tick, schema=schema))
@@ -169,6 +192,7 @@ def doses(
         from audit.doses import audit_doses_many
         from audit.findings import fails_counts, sort_findings_frame
         from audit.output import counts_line, envelope_stream, text_doses
+        from audit.printable import markup
 
         schema = schema_with_columns(columns)
         audits = with_progress(len(files), format is Format.text and not quiet,
@@ -187,7 +211,7 @@ def doses(
         else:
             def render(console) -> None:
                 text_doses(console, audits, quiet=quiet)
-                console.print(counts_line(counts, f"\n{len(audits)} return(s) audited against {guideline}"))
+                console.print(counts_line(counts, f"\n{len(audits)} return(s) audited against {markup(guideline)}"))
             content = render_text(render, output)
         emit(content, output, files)
     raise typer.Exit(1 if fails_counts(counts, fail_on.value) else 0)
@@ -250,7 +274,7 @@ def contracts(
 @app.command()
 def report(
     paths: Annotated[list[Path], typer.Argument(help="one area's folder, or its return(s) and contract(s)")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")] = Path("report.html"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write (- for stdout)")] = Path("report.html"),
     guideline: GuidelineOpt = "uk-2017",
     fail_on: FailOnOpt = FailOn.never,
     quiet: QuietOpt = False,
@@ -262,22 +286,27 @@ def report(
         from audit.area import area_files, audit_area
         from audit.column_map import schema_with_columns
         from audit.output import guard_output
-        from audit.report import write_report
+        from audit.report import render_report, write_report
 
         schema = schema_with_columns(columns)
         returns, contracts = area_files(paths)
-        guard_output(output, [*returns, *contracts])
+        to_stdout = str(output) == "-"
+        if not to_stdout:
+            guard_output(output, [*returns, *contracts])
         area = audit_area(paths, guideline, schema=schema)
-        write_report(area, output)
-        if not quiet:
-            _stderr(f"wrote {output}")
+        if to_stdout:
+            emit(render_report(area), None, [])
+        else:
+            write_report(area, output)
+            if not quiet:
+                _stderr(f"wrote {output}")
     raise typer.Exit(exit_code(area.findings, fail_on))
 
 
 @app.command()
 def compare(
     areas_dir: Annotated[Path, typer.Argument(help="a folder with one sub-folder per area (returns and contracts)")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")] = Path("compare.html"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML page to write (- for stdout, without per-area pages)")] = Path("compare.html"),
     csv_path: Annotated[Path | None, typer.Option("--csv", help="also write the indicators as CSV")] = None,
     public: Annotated[bool, typer.Option("--public", help="suppress counts of 1-4 and drop client-level detail")] = False,
     guideline: GuidelineOpt = "uk-2017",
@@ -288,29 +317,29 @@ def compare(
 ) -> None:
     """Compare areas: indicators with intervals, funnel plots, contract verdicts."""
     with guarded(debug):
-        from audit.compare import compare_areas, csv_text, render_compare
-        from audit.output import envelope, guard_output, to_json
-        from audit.xlsx_write import write_atomic
+        from audit.compare import compare_areas, csv_text, render_compare, status_line
+        from audit.output import envelope, guard_outputs, to_json, write_output
 
+        to_stdout = str(output) == "-"
+        if to_stdout and format is Format.json:
+            raise InputRefused("-", "cannot take both the page (--output -) and the JSON (--format json) on standard output")
         inputs = [p for p in areas_dir.rglob("*") if p.is_file()] if areas_dir.is_dir() else []
-        guard_output(output, inputs)
-        if csv_path is not None:
-            guard_output(csv_path, inputs)
-        report_dir = output.parent / f"{output.stem}-areas"
+        guard_outputs({"--output": None if to_stdout else output, "--csv": csv_path}, inputs)
+        report_dir = None if to_stdout else output.parent / f"{output.stem}-areas"
         count = len([p for p in areas_dir.iterdir() if p.is_dir()]) if areas_dir.is_dir() else 0
         comparison = with_progress(count, format is Format.text and not quiet,
                                    lambda tick: compare_areas(areas_dir, guideline, public=public, report_dir=report_dir, on_area=tick))
         html = render_compare(comparison, output)
-        write_atomic(output, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+        emit(html, None if to_stdout else output, inputs)
         if csv_path is not None:
-            text_csv = csv_text(comparison)
-            write_atomic(csv_path, lambda tmp: tmp.write_text(text_csv, encoding="utf-8"))
+            write_output(csv_path, csv_text(comparison), inputs)
         if format is Format.json:
             emit(to_json(envelope("compare", [], comparison.findings, guideline=guideline, public=public,
                                   pooled=list(comparison.pooled.values()),
                                   areas=[a.to_dict() for a in comparison.areas])), None, [])
         elif not quiet:
-            _stderr(f"compared {len(comparison.areas)} areas: wrote {output}" + (f" and {csv_path}" if csv_path else ""))
+            wrote = "the page to standard output" if to_stdout else str(output)
+            _stderr(f"{status_line(comparison)}: wrote {wrote}" + (f" and {csv_path}" if csv_path else ""))
     raise typer.Exit(exit_code(comparison.findings, fail_on))
 
 
@@ -339,9 +368,11 @@ def history(
                                     findings, guideline=guideline, **found.to_dict()))
         else:
             from audit.history_view import counts_words, text_lines, wrap
+            from audit.printable import visible
 
             summary = summary_line(findings, f"{len(found.returns)} return(s) followed ({counts_words(found)})")
-            text = "\n".join([*text_lines(found, quiet=quiet), "", *wrap(summary)]) + "\n"
+            # plain lines: text from the returns in them (area, provider, client ids) is shown, never obeyed
+            text = "\n".join(map(visible, [*text_lines(found, quiet=quiet), "", *wrap(summary)])) + "\n"
         emit(text, output, returns)
     raise typer.Exit(exit_code(findings, fail_on))
 
@@ -373,7 +404,23 @@ def sample(
 
 
 def main() -> None:
-    app()
+    """Run the CLI. Usage errors are one sentence too, with any input text in them made visible."""
+    from typer.exceptions import TyperException
+
+    try:
+        code = app(standalone_mode=False)
+    except TyperException as exc:  # bad arguments (click's usage errors), exit 2
+        context = getattr(exc, "ctx", None)
+        message = exc.format_message()
+        if context is not None and message == context.get_help():  # `ost-audit` alone shows the help
+            typer.echo(message, err=True)
+        else:
+            _stderr(f"ost-audit: {message} (see --help).")
+        code = exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        _stderr("ost-audit: interrupted.")
+        code = 130
+    sys.exit(code or 0)
 
 
 if __name__ == "__main__":

@@ -3,19 +3,25 @@
 Each sub-folder of AREAS_DIR is an area. Areas are audited in parallel, in
 this process and in worker processes (one per further core); each worker
 returns a small summary, and writes the area's own report when asked, so no
-client-level data crosses back.
+client-level data crosses back. An area that cannot be audited is that
+area's status, with its reason; the others are still compared.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import re
-from collections import deque
-from collections.abc import Callable
+import shutil
+import signal
+import sys
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import nullcontext
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -24,6 +30,7 @@ from typing import Any
 from audit.doses import IndicatorResult
 from audit.errors import InputRefused
 from audit.findings import Finding, Location, Severity
+from audit.printable import visible
 from audit.stats import funnel_limits, funnel_position, wilson
 from audit.xlsx_write import FORMULA_START
 
@@ -55,18 +62,20 @@ class AreaSummary:
     indicators: list[AreaIndicator]
     verdicts: dict[str, str]
     validation_errors: int
-    status: str  # ok, validation-errors, no-return, unreadable
+    status: str  # ok, validation-errors, no-return, unreadable, failed, duplicate
     notes: list[str] = field(default_factory=list)
     report: str | None = None
     clients_suppressed: bool = False
     changes: dict[str, str] = field(default_factory=dict)  # indicator -> verdict, first quarter to latest
     changes_since: str | None = None  # the first quarter's start, when the folder holds several
     small_first: set[str] = field(default_factory=set)  # indicators whose first-quarter counts are 1-4
+    reason: str | None = None  # why the status is not ok, in a few words
 
     def to_dict(self) -> dict[str, Any]:
         return {"folder": self.folder, "code": self.code, "name": self.name,
                 "clients": SUPPRESSED if self.clients_suppressed else self.clients,
-                "status": self.status, "notes": self.notes, "validation_errors": self.validation_errors,
+                "status": self.status, "reason": self.reason, "notes": self.notes,
+                "validation_errors": self.validation_errors,
                 "verdicts": self.verdicts, "report": self.report, "changes_since": self.changes_since,
                 "indicators": [dict(i.to_dict(), change=self.changes.get(i.id)) for i in self.indicators]}
 
@@ -80,36 +89,39 @@ class Comparison:
     guideline: str
     findings: list[Finding] = field(default_factory=list)
 
+    def status_counts(self) -> dict[str, int]:
+        """Areas by status, most common first."""
+        return dict(Counter(a.status for a in self.areas).most_common())
 
-def _summarise(folder: str, guideline: str, report_dir: str | None) -> AreaSummary:
-    """Audit one area folder (runs in a worker process)."""
+
+def _summarise(folder: str, guideline: str, report: str | None) -> AreaSummary:
+    """Audit one area folder (runs in a worker process); `report` is where its page goes, if anywhere."""
     from audit.area import audit_area
 
     area = audit_area([folder], guideline, strict=False)
     notes = [f"not read: {Path(exc.path).name} {exc.reason}" for exc in area.refused]
+    reason = None
     if not area.returns:
         status = "unreadable" if any(Path(e.path).suffix.lower() == ".xlsx" for e in area.refused) else "no-return"
-        notes.append("no usable return: indicators could not be computed")
+        reason = "no usable return: indicators could not be computed"
+        notes.append(reason)
     elif area.validation_errors:
         status = "validation-errors"
         not_judged = sum(i.not_judged for i in area.indicators)
-        notes.append(f"{area.validation_errors} validation error(s): indicators use only the clients whose fields are valid"
+        reason = f"{area.validation_errors} validation error(s)"
+        notes.append(f"{reason}: indicators use only the clients whose fields are valid"
                      + (f" ({not_judged} client-indicator pairs left out)" if not_judged else ""))
     else:
         status = "ok"
     if not area.contracts:
         notes.append("no contract: payment and time limits not checked")
-    report = None
-    if report_dir is not None:
+    if report is not None:
         from audit.report import write_report
 
-        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(folder).name).strip("-") or "area"
-        target = Path(report_dir) / f"{slug}.html"
-        write_report(area, target)
-        report = str(target)
+        write_report(area, report)
     indicators = [AreaIndicator(**asdict(i)) for i in area.indicators]
     summary = AreaSummary(folder, area.code, area.name if area.returns else Path(folder).name, area.clients, indicators,
-                          area.verdicts, area.validation_errors, status, notes, report)
+                          area.verdicts, area.validation_errors, status, notes, report, reason=reason)
     if area.history:
         summary.changes_since = area.history.quarters[0].period.start.isoformat()
         summary.notes.append(f"latest of {len(area.history.quarters)} quarters")
@@ -117,6 +129,81 @@ def _summarise(folder: str, guideline: str, report_dir: str | None) -> AreaSumma
         summary.changes = {c.id: c.verdict for c in area.history.changes}
         summary.small_first = {c.id for c in area.history.changes if _small_cell(c.first.numerator, c.first.denominator)}
     return summary
+
+
+def _summarise_safely(folder: str, guideline: str, report: str | None) -> AreaSummary:
+    """`_summarise`, with anything unexpected in one area made that area's status (the rest are still compared)."""
+    try:
+        return _summarise(folder, guideline, report)
+    except Exception as exc:  # noqa: BLE001 - an area's crash must not abort the comparison
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return _unaudited(folder, "failed", f"could not be audited ({type(exc).__name__}{': ' + first if first else ''})")
+
+
+def _unaudited(folder: str | Path, status: str, reason: str) -> AreaSummary:
+    return AreaSummary(str(folder), None, Path(folder).name, 0, [], {}, 0, status, [reason], reason=reason)
+
+
+def report_names(folders: list[Path]) -> dict[Path, str]:
+    """A report file name per area folder, unique even where names differ only by spaces,
+    punctuation or case ("north mere", "north-mere", "North Mere"): never one page for two areas."""
+    names: dict[Path, str] = {}
+    taken: set[str] = set()
+    for folder in folders:
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", folder.name).strip("-") or "area"
+        name, n = slug, 1
+        while name.casefold() in taken:
+            n += 1
+            name = f"{slug}-{n}"
+        taken.add(name.casefold())
+        names[folder] = f"{name}.html"
+    return names
+
+
+def duplicate_returns(folders: list[Path]) -> dict[Path, str]:
+    """Areas holding a return (same bytes, by sha256) that an earlier area holds too, with the reason.
+
+    Counted twice, one return would let a suppressed count be worked back from the published totals,
+    so the second copy is not counted at all."""
+    from audit.area import area_files
+
+    first_seen: dict[str, tuple[Path, Path]] = {}
+    duplicates: dict[Path, str] = {}
+    for folder in folders:
+        try:
+            returns, _ = area_files([folder])
+        except InputRefused:
+            continue
+        for path in returns:
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                continue  # unreadable: the audit says so
+            if digest in first_seen and folder not in duplicates:
+                other, other_file = first_seen[digest]
+                duplicates[folder] = (f"holds the same return twice ({other_file.name}, {path.name}), so it is not counted"
+                                      if other == folder else
+                                      f"duplicate of {other.name}: {path.name} is the same file as {other_file.name} there, "
+                                      "so it is not counted twice")
+            first_seen.setdefault(digest, (folder, path))
+    return duplicates
+
+
+def clear_private_pages(report_dir: Path, inputs: Path) -> None:
+    """Before a --public page is written beside it, remove an earlier run's client-level area pages.
+
+    Only a folder of compare's own pages (nothing but .html files, none of them an input) is
+    removed; anything else there is refused, so nothing else is ever deleted."""
+    if not report_dir.exists():
+        return
+    resolved, root = report_dir.resolve(), inputs.resolve()
+    inside = resolved == root or root in resolved.parents or resolved in root.parents
+    entries = list(report_dir.iterdir()) if report_dir.is_dir() else []
+    if inside or not report_dir.is_dir() or any(not (p.is_file() and p.suffix == ".html") for p in entries):
+        raise InputRefused(report_dir, "holds client-level pages or other files from an earlier run, and a --public "
+                                       "page must not sit beside them; move or delete that folder, or write the "
+                                       "public page elsewhere")
+    shutil.rmtree(report_dir)
 
 
 def compare_areas(areas_dir: str | Path, guideline: str = "uk-2017", *, public: bool = False,
@@ -133,9 +220,18 @@ def compare_areas(areas_dir: str | Path, guideline: str = "uk-2017", *, public: 
         raise InputRefused(root, "has no area sub-folders")
     rules = load_guideline(guideline)
     labels = {i.id: i.label for i in rules.indicators}
-    report_target = None if (public or report_dir is None) else str(report_dir)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(folders)))
-    summaries = _audit_all(folders, guideline, report_target, workers, on_area)
+    if public and report_dir is not None:
+        clear_private_pages(Path(report_dir), root)
+    names = report_names(folders)
+    reports = {f: None if (public or report_dir is None) else str(Path(report_dir) / names[f]) for f in folders}
+    duplicates = duplicate_returns(folders)
+    summaries = [_unaudited(f, "duplicate", why) for f, why in duplicates.items()]
+    for folder in duplicates:
+        if on_area:
+            on_area(folder.name)
+    todo = [f for f in folders if f not in duplicates]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    summaries += _audit_all(todo, guideline, reports, workers, on_area)
     summaries.sort(key=lambda s: s.folder)
     if public:
         suppress(summaries)
@@ -145,7 +241,7 @@ def compare_areas(areas_dir: str | Path, guideline: str = "uk-2017", *, public: 
     return Comparison(summaries, pooled, labels, public, guideline, findings)
 
 
-def _audit_all(folders: list[Path], guideline: str, report_target: str | None, workers: int,
+def _audit_all(folders: list[Path], guideline: str, reports: dict[Path, str | None], workers: int,
                on_area: Callable[[str], None] | None) -> list[AreaSummary]:
     """Areas on `workers - 1` processes and on this one, which takes them from the far end of the list.
 
@@ -153,6 +249,8 @@ def _audit_all(folders: list[Path], guideline: str, report_target: str | None, w
     imports done and audits areas meanwhile. Each worker holds two areas at
     most, so it never waits on this process for work, nor is left with a tail.
     With one worker wanted, this process audits them all and spawns nothing.
+    A worker that dies (killed for memory, say) fails the areas it held; the
+    rest are audited here. Ctrl-C stops the workers quietly (see _quiet_worker).
     """
     pending, summaries = deque(folders), []
     running: dict[Future, Path] = {}
@@ -162,21 +260,65 @@ def _audit_all(folders: list[Path], guideline: str, report_target: str | None, w
         if on_area:
             on_area(folder.name)
 
-    pool = ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("spawn")) if workers > 1 else nullcontext()
+    pool = (ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("spawn"), initializer=_quiet_worker)
+            if workers > 1 else nullcontext())
+    pool_usable = workers > 1
     with pool:
-        while pending or running:
-            while len(pending) > 1 and len(running) < 2 * (workers - 1):
-                folder = pending.popleft()
-                running[pool.submit(_summarise, str(folder), guideline, report_target)] = folder
-            if pending:
-                folder = pending.pop()
-                finished(_summarise(str(folder), guideline, report_target), folder)
-                done = [f for f in running if f.done()]
-            else:
-                done = wait(running, return_when=FIRST_COMPLETED).done
-            for future in done:
-                finished(future.result(), running.pop(future))
+        try:
+            while pending or running:
+                while pool_usable and len(pending) > 1 and len(running) < 2 * (workers - 1):
+                    folder = pending.popleft()
+                    try:
+                        with _sigint_deferred():  # a worker starting now inherits the block: no traceback mid-import
+                            running[pool.submit(_summarise_safely, str(folder), guideline, reports[folder])] = folder
+                    except BrokenProcessPool:
+                        pending.appendleft(folder)
+                        pool_usable = False
+                if pending:
+                    folder = pending.pop()
+                    finished(_summarise_safely(str(folder), guideline, reports[folder]), folder)
+                    done = [f for f in running if f.done()]
+                else:
+                    done = wait(running, return_when=FIRST_COMPLETED).done
+                for future in done:
+                    folder = running.pop(future)
+                    try:
+                        summary = future.result()
+                    except BrokenProcessPool:
+                        pool_usable = False
+                        summary = _unaudited(folder, "failed", "could not be audited: the worker process auditing it "
+                                                               "stopped (out of memory, or a crash in a reader)")
+                    finished(summary, folder)
+        except KeyboardInterrupt:
+            if workers > 1:
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return summaries
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold Ctrl-C back while a worker may be starting: it inherits the blocked signal and so cannot
+    be interrupted while it imports; `_quiet_worker` then sets its own handling."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _quiet_worker() -> None:
+    """In a worker: Ctrl-C (sent to the whole process group) ends it quietly, never with a traceback.
+
+    A Ctrl-C held back while it started is dropped (SIG_IGN discards it); later ones exit the worker
+    through SystemExit, so a report half written is removed on the way out (see write_atomic)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
 
 
 def is_small(count: int) -> bool:
@@ -240,16 +382,25 @@ def area_label(area: AreaSummary, number: int) -> str:
     return area.code if area.code and re.fullmatch(r"E\d{8}", area.code) else f"#{number}"
 
 
+def status_line(comparison: Comparison) -> str:
+    """`compared 5 areas (3 ok, 1 validation-errors, 1 failed)`: every area counted once, by status."""
+    counts = ", ".join(f"{n} {status}" for status, n in comparison.status_counts().items())
+    return f"compared {len(comparison.areas)} areas ({counts})"
+
+
 def csv_text(comparison: Comparison) -> str:
-    """One row per area and indicator; safe to open in Excel (formula-like cells neutralised)."""
+    """One row per area and indicator, and one for an area without indicators, each with the area's status
+    and the reason for it; safe to open in Excel (formula-like cells neutralised, hidden characters shown)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["area_code", "area_name", "status", "indicator", "numerator", "denominator", "value", "ci_low", "ci_high", "position"])
+    writer.writerow(["area_code", "area_name", "status", "reason", "indicator", "numerator", "denominator", "value",
+                     "ci_low", "ci_high", "position"])
     for area in comparison.areas:
-        for ind in area.indicators:
-            d = ind.to_dict()
-            writer.writerow([safe_cell(v) for v in (area.code or "", area.name, area.status, ind.id, d["numerator"], d["denominator"],
-                                                    _round(d["value"]), _round(d["ci_low"]), _round(d["ci_high"]), d["position"] or "")])
+        head = (area.code or "", area.name, area.status, area.reason or "")
+        rows = [(ind.id, d["numerator"], d["denominator"], _round(d["value"]), _round(d["ci_low"]), _round(d["ci_high"]),
+                 d["position"] or "") for ind in area.indicators for d in [ind.to_dict()]] or [("",) * 7]
+        for row in rows:
+            writer.writerow([safe_cell(visible(v) if isinstance(v, str) else v) for v in (*head, *row)])
     return buffer.getvalue()
 
 

@@ -13,6 +13,7 @@ from audit import __version__
 from audit.conditions import describe
 from audit.errors import InputRefused
 from audit.findings import Finding, summarise, worst_first, write_findings_json
+from audit.printable import json_safe, markup
 from audit.xlsx_write import write_atomic
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -48,16 +49,16 @@ def envelope_stream(command: str, inputs: Iterable[dict[str, str]], findings_fra
 
 
 def to_json(data: dict[str, Any]) -> str:
-    """Compact JSON: the C encoder is ten times faster than the indenting one (pipe it to `jq` to read)."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+    """Compact JSON: the C encoder is ten times faster than the indenting one (pipe it to `jq` to read).
+
+    Hidden characters from inputs (bidi overrides, C1 controls) are written as escapes (see printable)."""
+    return json_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)) + "\n"
 
 
 def text_findings(console, findings: list[Finding], *, heading: str | None = None) -> None:
     """Findings grouped by file, sheet and column (or place), worst first."""
-    from rich.markup import escape
-
     if heading:
-        console.print(f"[bold]{escape(heading)}[/bold]")
+        console.print(f"[bold]{markup(heading)}[/bold]")
     groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for f in worst_first(findings):
         where = f.location.sheet or ""
@@ -67,15 +68,15 @@ def text_findings(console, findings: list[Finding], *, heading: str | None = Non
     current_file = None
     for (file, group), items in ordered:
         if file != current_file:
-            console.print(f"\n[bold underline]{escape(file)}[/bold underline]")
+            console.print(f"\n[bold underline]{markup(file)}[/bold underline]")
             current_file = file
-        console.print(f"  [bold]{escape(group)}[/bold]")
+        console.print(f"  [bold]{markup(group)}[/bold]")
         for f in items:
             style = SEVERITY_STYLE[f.severity.value]
             place = f.location.label()
-            console.print(f"    [{style}]{f.severity.value:<7}[/{style}] {escape(place):<10} {escape(f.message)}  [dim]({f.rule})[/dim]")
+            console.print(f"    [{style}]{f.severity.value:<7}[/{style}] {markup(place):<10} {markup(f.message)}  [dim]({f.rule})[/dim]")
             if f.fix:
-                console.print(f"            [dim]fix: {escape(f.fix)}[/dim]")
+                console.print(f"            [dim]fix: {markup(f.fix)}[/dim]")
 
 
 def summary_line(findings: list[Finding], what: str) -> str:
@@ -121,21 +122,37 @@ def guard_output(path: Path, inputs: Iterable[Path]) -> None:
             raise InputRefused(path, "is one of the inputs; choose another output path so the input is never overwritten")
 
 
+def guard_outputs(outputs: dict[str, Path | None], inputs: Iterable[Path]) -> None:
+    """Refuse, before any work, an output that is an input or two outputs that are one file (one would be lost).
+
+    `outputs` maps each option to its path (None when not given); paths are compared resolved."""
+    inputs = list(inputs)
+    seen: dict[Path, str] = {}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        guard_output(path, inputs)
+        target = Path(path).resolve()
+        if target in seen:
+            raise InputRefused(path, f"is given as both {seen[target]} and {option}; one would overwrite the other, "
+                                     "so choose two different files")
+        seen[target] = option
+
+
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
 def text_doses(console, audits, quiet: bool = False) -> None:
     """For a clinical lead: by medication, indicators, then findings by rule, worst first."""
-    from rich.markup import escape
     from rich.table import Table
 
     for audit in audits:
         v = audit.validated
         sub = v.submission
-        console.print(f"\n[bold underline]{escape(v.path)}[/bold underline]  "
-                      f"{escape(str(sub.get('LA_NAME', '?')))} / {escape(str(sub.get('PROVIDER_NAME', '?')))}, "
-                      f"{sub.get('PERIOD_START', '?')} to {sub.get('PERIOD_END', '?')}, guideline {audit.guideline.id}")
+        console.print(f"\n[bold underline]{markup(v.path)}[/bold underline]  "
+                      f"{markup(str(sub.get('LA_NAME', '?')))} / {markup(str(sub.get('PROVIDER_NAME', '?')))}, "
+                      f"{markup(sub.get('PERIOD_START', '?'))} to {markup(sub.get('PERIOD_END', '?'))}, guideline {markup(audit.guideline.id)}")
         meds = Table(title="By medication", title_justify="left")
         for col in ("medication", "clients", "median mg", "maintenance", "in optimal band"):
             meds.add_column(col, justify="left" if col == "medication" else "right")
@@ -143,20 +160,20 @@ def text_doses(console, audits, quiet: bool = False) -> None:
             band = row["optimal_band"]
             share = (f"{row['in_band']}/{row['maintenance']} ({band[0]:g}-{band[1]:g} mg)"
                      if band and row["in_band"] is not None else "-")
-            meds.add_row(row["medication"], str(row["clients"]), f"{row['median_dose']:g}", str(row["maintenance"]), share)
+            meds.add_row(markup(row["medication"]), str(row["clients"]), f"{row['median_dose']:g}", str(row["maintenance"]), share)
         console.print(meds)
         table = Table(title="Indicators (95% Wilson interval)", title_justify="left")
         for col in ("indicator", "numerator", "denominator", "value", "95% CI"):
             table.add_column(col, justify="left" if col == "indicator" else "right")
         for ind in audit.indicators:
             ci = "-" if ind.ci_low is None else f"{percent(ind.ci_low)} to {percent(ind.ci_high)}"
-            table.add_row(ind.label, str(ind.numerator), str(ind.denominator), percent(ind.value), ci)
+            table.add_row(markup(ind.label), str(ind.numerator), str(ind.denominator), percent(ind.value), ci)
         console.print(table)
         if audit.not_judged:
             console.print("[bold]Not judged[/bold] (a field the rule needs failed validation):")
             for nj in audit.not_judged:
                 why = ", ".join(f"{k} {n}" for k, n in nj.reasons.items())
-                console.print(f"  {nj.rule}: {nj.count} client(s) ({escape(why)})")
+                console.print(f"  {nj.rule}: {nj.count} client(s) ({markup(why)})")
         if quiet:
             continue
         by_rule: dict[str, list[Finding]] = defaultdict(list)
@@ -164,32 +181,31 @@ def text_doses(console, audits, quiet: bool = False) -> None:
             by_rule[f.rule].append(f)
         for rule_id, items in sorted(by_rule.items(), key=lambda kv: (kv[1][0].severity.rank, -len(kv[1]), kv[0])):
             rule = audit.guideline.rule(rule_id)
-            console.print(f"\n  [bold]{rule_id}[/bold] {escape(rule.title)}: {len(items)} client(s)")
-            console.print(f"    [dim]{escape(rule.citation)}[/dim]")
+            console.print(f"\n  [bold]{rule_id}[/bold] {markup(rule.title)}: {len(items)} client(s)")
+            console.print(f"    [dim]{markup(rule.citation)}[/dim]")
             for f in items:
                 style = SEVERITY_STYLE[f.severity.value]
-                console.print(f"    [{style}]{f.severity.value:<7}[/{style}] {f.location.label():<10} {escape(str(f.client))}: {escape(f.message)}")
+                console.print(f"    [{style}]{f.severity.value:<7}[/{style}] {markup(f.location.label()):<10} {markup(str(f.client))}: {markup(f.message)}")
         if audit.validated.findings:
             counts = summarise(audit.validated.findings)
             console.print(f"\n  validation: {counts['error']} error(s), {counts['warning']} warning(s) (run `ost-audit validate` for details)")
             errors = [f for f in worst_first(audit.validated.findings) if f.severity.value == "error"]
             for f in errors[:20]:
-                console.print(f"    [bold red]error[/bold red]   {escape(f.location.label()):<10} {escape(f.message)}  [dim]({f.rule})[/dim]")
+                console.print(f"    [bold red]error[/bold red]   {markup(f.location.label()):<10} {markup(f.message)}  [dim]({f.rule})[/dim]")
             if len(errors) > 20:
                 console.print(f"    ... and {len(errors) - 20} more")
 
 
 def text_rules(console, guideline) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"{guideline.id}: {guideline.title}", title_justify="left", show_lines=True)
+    table = Table(title=f"{markup(guideline.id)}: {markup(guideline.title)}", title_justify="left", show_lines=True)
     for col in ("rule", "applies when", "severity", "note lowers", "citation", "confidence"):
         table.add_column(col, overflow="fold" if col == "citation" else "ellipsis")  # addresses wrap, never cut
     for rule in guideline.rules:
         severity = rule.severity + "".join(f"; {e.severity} when {describe(e.when)}" for e in rule.escalate)
-        table.add_row(rule.id, escape(rule.condition_text()), escape(severity), "yes" if rule.lowered_by_note else "no",
-                      escape(citation_text(rule)), rule.confidence)
+        table.add_row(markup(rule.id), markup(rule.condition_text()), markup(severity), "yes" if rule.lowered_by_note else "no",
+                      markup(citation_text(rule)), rule.confidence)
     console.print(table)
 
 
@@ -211,13 +227,11 @@ def rules_data(guideline) -> list[dict[str, Any]]:
 
 def text_contracts(console, scans, quiet: bool = False) -> None:
     """Verdicts first, then the evidence quotes with their places, then the passages to review, most likely first."""
-    from rich.markup import escape
-
     from audit.contracts.scan import review_rank
 
     for scan in scans:
         v = scan.verdicts
-        console.print(f"\n[bold underline]{escape(scan.file)}[/bold underline]")
+        console.print(f"\n[bold underline]{markup(scan.file)}[/bold underline]")
         console.print(f"  pays for successful completion: [bold]{v['pays_for_completion']}[/bold]    "
                       f"time limits on treatment: [bold]{v['time_limits']}[/bold]")
         if quiet:
@@ -228,8 +242,8 @@ def text_contracts(console, scans, quiet: bool = False) -> None:
             category = f.extra.get("category", f.rule)
             details = f.extra.get("details") or {}
             tier = f" review, score {details.get('score')}" if f in review else ""
-            console.print(f"    [{style}]{category}{tier}[/{style}] {escape(f.location.label())} ({f.rule})")
+            console.print(f"    [{style}]{category}{tier}[/{style}] {markup(f.location.label())} ({f.rule})")
             if "marked" in details:
-                console.print(f"      \"{escape(details['marked'])}\"")
+                console.print(f"      \"{markup(details['marked'])}\"")
             else:
-                console.print(f"      {escape(f.message)}")
+                console.print(f"      {markup(f.message)}")

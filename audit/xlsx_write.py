@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -48,17 +49,29 @@ def append_row(ws, values: list[Any]) -> None:
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write beside the target then rename, so a reader never sees half a file."""
+    """Write beside the target then rename, so a reader never sees half a file.
+
+    A file written over keeps its permissions (a mode-600 report stays private); a new one
+    gets what the umask allows. An OSError becomes one sentence naming `path`, never the temp file.
+    """
+    from audit.errors import output_failed
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".ost-audit-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else 0o666 & ~_umask()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".ost-audit-", suffix=path.suffix, dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise output_failed(path, exc) from exc
     try:
         write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise output_failed(path, exc) from exc
         raise
 
 
