@@ -227,12 +227,11 @@ def rules(
     """List the rules of a guideline set: thresholds, severity, citation, confidence."""
     with guarded(debug):
         from audit.guidelines import load_guideline
-        from audit.output import rules_data, text_rules, to_json
+        from audit.output import envelope, rules_data, text_rules, to_json
 
         rule_set = load_guideline(guideline)
         if format is Format.json:
-            text = to_json({"tool": "ost-audit", "command": "rules", "guideline": rule_set.id, "title": rule_set.title,
-                            "rules": rules_data(rule_set)})
+            text = to_json(envelope("rules", [], [], guideline=rule_set.id, title=rule_set.title, rules=rules_data(rule_set)))
         else:
             text = render_text(lambda console: text_rules(console, rule_set), output)
         emit(text, output, [])

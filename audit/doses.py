@@ -18,7 +18,17 @@ from typing import Any
 import polars as pl
 
 from audit.conditions import compile_condition, context_column, contexts_used
-from audit.findings import Finding, Location, Severity, empty_findings_frame, findings_frame, sort_findings_frame, summarise
+from audit.findings import (
+    Finding,
+    Location,
+    Severity,
+    empty_findings_frame,
+    findings_frame,
+    findings_select,
+    location_struct,
+    sort_findings_frame,
+    summarise,
+)
 from audit.guidelines import Guideline, Rule, load_guideline
 from audit.schema import ReturnSchema
 from audit.stats import wilson
@@ -279,12 +289,12 @@ def _findings_frame(hits: pl.DataFrame, guideline: Guideline, validated: Validat
     letter = pl.col("_key").replace_strict({r.id: validated.letters.get(r.location, "?") for r in guideline.rules}, return_dtype=pl.String)
     citation = pl.col("_key").replace_strict({r.id: r.citation for r in guideline.rules}, return_dtype=pl.String)
     confidence = pl.col("_key").replace_strict({r.id: r.confidence for r in guideline.rules}, return_dtype=pl.String)
-    return hits.select(
-        rule=pl.col("_key"), severity=pl.col("hit"), message=pl.col("message"),
-        location=pl.struct(file=pl.lit(validated.path), sheet=pl.lit("OST"), cell=pl.concat_str([letter, pl.col(ROW).cast(pl.String)]),
-                           row=pl.col(ROW).cast(pl.Int64), column=column),
+    return findings_select(
+        hits, rule=pl.col("_key"), severity=pl.col("hit"), message=pl.col("message"),
+        location=location_struct(file=pl.lit(validated.path), sheet=pl.lit("OST"), cell=pl.concat_str([letter, pl.col(ROW).cast(pl.String)]),
+                                 row=pl.col(ROW), column=column),
         value=pl.when(pl.col("value") != "blank").then(pl.col("value")), client=pl.col("CLIENTID"),
-        citation=citation, fix=pl.lit(None, dtype=pl.String), confidence=confidence)
+        citation=citation, confidence=confidence)
 
 
 def compute_indicators(frame: pl.DataFrame, guideline: Guideline, submission: dict[str, Any]) -> list[IndicatorResult]:

@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, BinaryIO
 
+# The JSON finding (cli.md, docs/finding.schema.json): these keys, in this order, on every finding.
+FINDING_KEYS = ("rule", "severity", "message", "location", "value", "client", "citation", "fix", "confidence",
+                "category", "quote", "trigger", "certainty", "details")
+LOCATION_KEYS = ("file", "sheet", "cell", "row", "column", "page", "clause", "paragraph", "table", "line")
+# `extra` entries shown as keys of their own; any other entry goes under `details`.
+TOP_LEVEL_EXTRA = ("confidence", "category", "quote", "trigger", "certainty")
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -44,13 +51,8 @@ class Location:
     line: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"file": self.file}
-        for key, value in (("sheet", self.sheet), ("cell", self.cell), ("row", self.row), ("column", self.column),
-                           ("page", self.page), ("clause", self.clause), ("paragraph", self.paragraph),
-                           ("table", self.table), ("line", self.line)):
-            if value is not None:
-                out[key] = value
-        return out
+        """Every key of LOCATION_KEYS, null where it does not apply (cli.md)."""
+        return {key: getattr(self, key) for key in LOCATION_KEYS}
 
     def label(self) -> str:
         """Human form: `OST!J17`, `contract.pdf p.3 clause 7.2`."""
@@ -80,19 +82,13 @@ class Finding:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "rule": self.rule,
-            "severity": self.severity.value,
-            "message": self.message,
-            "location": self.location.to_dict(),
-            "value": self.value,
-            "client": self.client,
-            "citation": self.citation,
-        }
-        if self.fix:
-            out["fix"] = self.fix
-        out.update(self.extra)
-        return out
+        """The one JSON shape of a finding (docs/finding.schema.json): every key of FINDING_KEYS, in that
+        order, null where it does not apply; `value` as text; whatever else `extra` holds under `details`."""
+        details = {k: v for k, v in self.extra.items() if k not in TOP_LEVEL_EXTRA}
+        return {"rule": self.rule, "severity": self.severity.value, "message": self.message,
+                "location": self.location.to_dict(), "value": None if self.value is None else str(self.value),
+                "client": self.client, "citation": self.citation, "fix": self.fix,
+                **{k: self.extra.get(k) for k in TOP_LEVEL_EXTRA}, "details": details or None}
 
     def sort_key(self) -> tuple:
         loc = self.location
@@ -126,16 +122,17 @@ def fails_counts(counts: dict[str, int], fail_on: str) -> bool:
 
 
 # --- the same shape as a polars frame, for results with tens of thousands of findings ---
+# Built from FINDING_KEYS and LOCATION_KEYS, so the frame's JSON has the keys of Finding.to_dict, in its
+# order (tests compare the two on the same findings). Frame findings carry no `details`.
 
-LOCATION_FIELDS = ("file", "sheet", "cell", "row", "column")
+_INTEGER_KEYS = {"row", "page", "paragraph", "table", "line"}
 
 
 def _frame_schema():
     import polars as pl
 
-    return {"rule": pl.String, "severity": pl.String, "message": pl.String,
-            "location": pl.Struct({"file": pl.String, "sheet": pl.String, "cell": pl.String, "row": pl.Int64, "column": pl.String}),
-            "value": pl.String, "client": pl.String, "citation": pl.String, "fix": pl.String, "confidence": pl.String}
+    location = pl.Struct({k: pl.Int64 if k in _INTEGER_KEYS else pl.String for k in LOCATION_KEYS})
+    return {k: location if k == "location" else pl.String for k in FINDING_KEYS}
 
 
 def empty_findings_frame():
@@ -144,14 +141,29 @@ def empty_findings_frame():
     return pl.DataFrame(schema=_frame_schema())
 
 
-def findings_frame(findings: list[Finding]):
-    """Workbook findings as a frame with the JSON shape (value as text, fix and confidence always present)."""
+def location_struct(**fields):
+    """A `location` column from expressions for some of LOCATION_KEYS; the rest are typed nulls."""
     import polars as pl
 
-    rows = [{"rule": f.rule, "severity": f.severity.value, "message": f.message,
-             "location": {k: getattr(f.location, k) for k in LOCATION_FIELDS},
-             "value": None if f.value is None else str(f.value), "client": f.client, "citation": f.citation,
-             "fix": f.fix, "confidence": f.extra.get("confidence")} for f in findings]
+    types = _frame_schema()["location"].to_schema()
+    return pl.struct(**{k: fields.get(k, pl.lit(None, dtype=types[k])).cast(types[k]) for k in LOCATION_KEYS})
+
+
+def findings_select(frame, **columns):
+    """`frame` as a findings frame: the given expressions for some of FINDING_KEYS, typed nulls for the rest."""
+    import polars as pl
+
+    schema = _frame_schema()
+    return frame.select(**{k: columns.get(k, pl.lit(None, dtype=schema[k])).cast(schema[k]) for k in FINDING_KEYS})
+
+
+def findings_frame(findings: list[Finding]):
+    """Findings as a frame with the JSON shape: the rows are Finding.to_dict itself."""
+    import polars as pl
+
+    rows = [f.to_dict() for f in findings]
+    if any(r["details"] is not None for r in rows):
+        raise ValueError("findings with details are serialised by Finding.to_dict, not through a frame")
     return pl.DataFrame(rows, schema=_frame_schema()) if rows else empty_findings_frame()
 
 
@@ -173,10 +185,13 @@ def write_findings_json(frame, stream: BinaryIO) -> None:
     """
     import polars as pl
 
+    from audit.printable import json_escapes
+
     if frame.height == 0:
         stream.write(b"[]")
         return
-    lines = frame.lazy().select(pl.struct(pl.all()).struct.json_encode())
+    hidden, escapes = json_escapes()  # as printable.json_safe does for the rest of the JSON
+    lines = frame.lazy().select(pl.struct(pl.all()).struct.json_encode().str.replace_many(hidden, escapes))
     stream.write(b"[\n")
     # JSON text never holds a raw newline or needs CSV quoting, so each record is written as it is;
     # the streaming sink encodes on every core, in order.
