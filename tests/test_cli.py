@@ -29,7 +29,8 @@ def test_validate_json_equals_library(tmp_path):
     assert data["summary"] == {"error": 1, "warning": 0, "info": 1}
     first = data["findings"][0]
     assert first["rule"] == "RET-NUMBER-WITH-UNIT"
-    assert first["location"] == {"file": str(path), "sheet": "OST", "cell": "J2", "row": 2, "column": "DOSE_MG"}
+    assert first["location"] == {"file": str(path), "sheet": "OST", "cell": "J2", "row": 2, "column": "DOSE_MG",
+                                 "page": None, "clause": None, "paragraph": None, "table": None, "line": None}
     assert first["value"] == "60mg" and first["client"] == "TS000001" and first["citation"] is None
 
 
