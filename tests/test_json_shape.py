@@ -122,3 +122,12 @@ def test_a_frame_refuses_findings_with_details():
     assert finding.to_dict()["details"] == {"marks": [[0, 1]]} and finding.to_dict()["location"]["line"] == 3
     with pytest.raises(ValueError):
         findings_frame([finding])
+
+
+def test_streamed_json_escapes_hidden_characters_and_keeps_the_text():
+    hostile = Finding("RET-X", Severity.ERROR, "m\u202e\x85", Location("f\u2066.xlsx", "S\x1b"), "v\u200b", "c")
+    buffer = io.BytesIO()
+    write_findings_json(findings_frame([hostile, Finding("RET-Y", Severity.INFO, "plain é", Location("f.xlsx"))]), buffer)
+    text = buffer.getvalue().decode("utf-8")
+    assert not any(c in text for c in "\u202e\x85\u2066\x1b\u200b") and "é" in text
+    assert json.loads(text)[0] == hostile.to_dict()
