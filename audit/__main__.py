@@ -11,11 +11,14 @@ def main() -> None:
     # at 100,000 clients it is faster too (dose rules 120 -> 100 ms). Set before polars loads, and
     # inherited by `compare`'s worker processes; a user's own setting wins.
     os.environ.setdefault("POLARS_ENGINE_AFFINITY", "in-memory")
-    from audit.early import start_reading
+    try:
+        from audit.early import start_reading
 
-    start_reading(sys.argv)  # before the imports below, which it overlaps
-    from audit.cli import main as cli_main
-
+        start_reading(sys.argv)  # before the imports below, which it overlaps
+        from audit.cli import main as cli_main
+    except KeyboardInterrupt:  # Ctrl-C while starting: one line, no traceback of an import
+        sys.stderr.write("ost-audit: interrupted.\n")
+        sys.exit(130)
     try:
         cli_main()
     finally:

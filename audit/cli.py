@@ -64,8 +64,7 @@ def guarded(debug: bool) -> Iterator[None]:
     except (typer.Exit, typer.Abort, BrokenPipeError):
         raise
     except KeyboardInterrupt:
-        _stderr("ost-audit: interrupted.")
-        raise typer.Exit(130) from None
+        raise typer.Exit(130) from None  # main() says so, as it does for a Ctrl-C while typer parses
     except InputRefused as exc:
         _stderr(f"ost-audit: {exc.path} {exc.reason}.")
         raise typer.Exit(2) from None
@@ -417,9 +416,15 @@ def main() -> None:
             _stderr(f"ost-audit: {message} (see --help).")
         code = exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        _stderr("ost-audit: interrupted.")
         code = 130
+    if code == 130:  # Ctrl-C, wherever it came: typer turns one during parsing into a silent 130
+        interrupted()
     sys.exit(code or 0)
+
+
+def interrupted() -> None:
+    """The one line for Ctrl-C (exit 130)."""
+    _stderr("ost-audit: interrupted.")
 
 
 if __name__ == "__main__":
