@@ -144,3 +144,15 @@ def test_a_full_disk_met_by_a_polars_writer(tmp_path):
         write_output(tmp_path / "big.json", writer, [])
     assert refused.value.reason == "could not be written: the disk is full"
     assert leftovers(tmp_path) == [] and not (tmp_path / "big.json").exists()
+
+
+def test_compare_page_to_standard_output(tmp_path, monkeypatch):
+    areas = tmp_path / "areas"
+    (areas / "a").mkdir(parents=True)
+    write_return(areas / "a" / "r.xlsx", [client(1)])
+    monkeypatch.chdir(tmp_path)
+    page = runner.invoke(app, ["compare", str(areas), "-o", "-"])
+    assert page.exit_code == 0 and page.stdout.lstrip().lower().startswith("<!doctype html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["areas"]  # no file named "-", no per-area pages
+    both = runner.invoke(app, ["compare", str(areas), "-o", "-", "--format", "json"])
+    assert both.exit_code == 2 and "standard output" in one_sentence(both.stderr)
