@@ -86,9 +86,19 @@ def _json(args: list[str]) -> dict[str, Any]:
     return json.loads(result.stdout)
 
 
-@pytest.mark.parametrize("command", ["validate", "doses", "contracts", "compare", "rules"])
-def test_every_command_writes_the_one_finding_shape(area, command):
-    args = {"validate": ["validate", str(area / "east" / "return.xlsx")],
+@pytest.fixture(scope="module")
+def quarters(tmp_path_factory) -> Path:
+    from test_history import row, write_quarters
+
+    folder = tmp_path_factory.mktemp("history") / "area"
+    write_quarters(folder, [[row(0, "A1"), row(0, "B2", DOSE_MG=60)], [row(1, "A1", AGE=5)]])
+    return folder
+
+
+@pytest.mark.parametrize("command", ["validate", "doses", "contracts", "compare", "rules", "history"])
+def test_every_command_writes_the_one_finding_shape(area, quarters, command):
+    args = {"history": ["history", str(quarters)],
+            "validate": ["validate", str(area / "east" / "return.xlsx")],
             "doses": ["doses", str(area / "east" / "return.xlsx"), str(area / "west" / "return.xlsx")],
             "contracts": ["contracts", str(area / "east")],
             "compare": ["compare", str(area), "-o", str(area.parent / "compare.html")],
@@ -97,7 +107,7 @@ def test_every_command_writes_the_one_finding_shape(area, command):
     assert {"tool", "version", "command", "inputs", "summary", "findings"} <= set(data)
     assert data["tool"] == "ost-audit" and data["version"] == __version__ and data["command"] == command
     assert set(data["summary"]) == {"error", "warning", "info"}
-    if command != "rules":
+    if command not in ("rules", "history"):
         assert data["findings"], "the fixture is built to give findings"
     for finding in data["findings"]:
         assert list(finding) == list(FINDING_KEYS)
