@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 FINDING_KEYS = ("rule", "severity", "message", "location", "value", "client", "citation", "fix", "confidence",
                 "category", "quote", "trigger", "certainty", "details")
 LOCATION_KEYS = ("file", "sheet", "cell", "row", "column", "page", "clause", "paragraph", "table", "line")
-# `extra` entries shown as keys of their own; any other entry goes under `details`.
+# `extra` entries shown as keys of their own; `extra["details"]` and any other entry go under `details`.
 TOP_LEVEL_EXTRA = ("confidence", "category", "quote", "trigger", "certainty")
 
 
@@ -84,7 +84,8 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         """The one JSON shape of a finding (docs/finding.schema.json): every key of FINDING_KEYS, in that
         order, null where it does not apply; `value` as text; whatever else `extra` holds under `details`."""
-        details = {k: v for k, v in self.extra.items() if k not in TOP_LEVEL_EXTRA}
+        details = {**(self.extra.get("details") or {}),
+                   **{k: v for k, v in self.extra.items() if k not in TOP_LEVEL_EXTRA and k != "details"}}
         return {"rule": self.rule, "severity": self.severity.value, "message": self.message,
                 "location": self.location.to_dict(), "value": None if self.value is None else str(self.value),
                 "client": self.client, "citation": self.citation, "fix": self.fix,

@@ -132,6 +132,9 @@ def test_a_frame_refuses_findings_with_details():
     assert finding.to_dict()["details"] == {"marks": [[0, 1]]} and finding.to_dict()["location"]["line"] == 3
     with pytest.raises(ValueError):
         findings_frame([finding])
+    nested = Finding("CON-X", Severity.WARNING, "m", Location("c.txt"),
+                     extra={"certainty": "review", "details": {"score": 0.7}, "marks": []}).to_dict()
+    assert nested["certainty"] == "review" and nested["details"] == {"score": 0.7, "marks": []}
 
 
 def test_streamed_json_escapes_hidden_characters_and_keeps_the_text():
