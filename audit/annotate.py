@@ -13,6 +13,7 @@ from pathlib import Path
 
 from audit.errors import InputRefused
 from audit.findings import Finding, Severity, worst_first
+from audit.redact import mask_nhs_numbers, safe_text
 from audit.validate import ValidatedReturn
 from audit.workbook import read_workbook
 from audit.xlsx_write import save_atomic, set_value
@@ -25,6 +26,7 @@ def annotate_return(result: ValidatedReturn, out: str | Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     out = Path(out)
     if out.resolve() == Path(result.path).resolve():
@@ -37,7 +39,11 @@ def annotate_return(result: ValidatedReturn, out: str | Path) -> Path:
         for i, row in enumerate(sheet.frame.iter_rows(), start=1):
             for letter, value in zip(sheet.letters, row):
                 if value is not None:
-                    set_value(ws[f"{letter}{i}"], _typed(value))
+                    set_value(ws[f"{letter}{i}"], _typed(mask_nhs_numbers(value)))
+        for letter, width in zip(sheet.letters, _widths(sheet.frame)):
+            ws.column_dimensions[letter].width = width
+        if sheet.name == "OST":
+            ws.freeze_panes = "A2"
     by_cell: dict[tuple[str, str], list[Finding]] = {}
     for f in worst_first(result.findings):
         if f.location.sheet in wb.sheetnames and f.location.cell:
@@ -47,7 +53,7 @@ def annotate_return(result: ValidatedReturn, out: str | Path) -> Path:
         worst = items[0].severity
         target.fill = PatternFill("solid", fgColor=FILLS[worst])
         text = "\n".join(f"{f.severity.value}: {f.message}" + (f" Fix: {f.fix}" if f.fix else "") for f in items)
-        target.comment = Comment(text[:3000], "ost-audit", width=320, height=160)
+        target.comment = Comment(safe_text(text)[:3000], "ost-audit", width=320, height=160)
     listing = wb.create_sheet("Findings", 0)
     listing.append(["severity", "cell", "column", "rule", "message", "fix", "value"])
     for cell in listing[1]:
@@ -57,16 +63,27 @@ def annotate_return(result: ValidatedReturn, out: str | Path) -> Path:
         place = f"{f.location.sheet}!{f.location.cell}" if f.location.cell else (f.location.sheet or "")
         values = [f.severity.value, place, f.location.column, f.rule, f.message, f.fix, None if f.value is None else str(f.value)]
         for col, value in enumerate(values, start=1):
-            set_value(listing.cell(row=row, column=col), value)
+            set_value(listing.cell(row=row, column=col), mask_nhs_numbers(value) if isinstance(value, str) else value)
         if f.location.cell and f.location.sheet in wb.sheetnames:
             link = listing.cell(row=row, column=2)
-            link.hyperlink = f"#'{f.location.sheet}'!{f.location.cell}"
+            # a link inside the workbook (no target, only a location): Excel and LibreOffice both jump to the cell
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.location.sheet}'!{f.location.cell}",
+                                       tooltip=f"go to {place}")
             link.font = Font(color="0563C1", underline="single")
     for letter, width in zip("ABCDEFG", (9, 16, 16, 28, 90, 50, 20)):
         listing.column_dimensions[letter].width = width
     listing.freeze_panes = "A2"
     save_atomic(wb, out)
     return out
+
+
+def _widths(frame) -> list[float]:
+    """Column widths that show what was typed (dates as dd/mm/yyyy, whole ids), 10 to 50 characters."""
+    import polars as pl
+
+    shown = pl.all().cast(pl.String).str.replace(r" 00:00:00$", "")  # dates, written back as dd/mm/yyyy
+    longest = frame.select(shown.str.len_chars().max()).row(0) if frame.height else (0,) * frame.width
+    return [min(50, max(10, n or 0) + 2) for n in longest]
 
 
 def _typed(value: str):

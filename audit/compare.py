@@ -30,8 +30,9 @@ from typing import Any
 from audit.doses import IndicatorResult
 from audit.errors import InputRefused
 from audit.findings import Finding, Location, Severity
+from audit.funnel import MIN_DENOMINATOR, POSITIONS, funnel_charts, place, pooled_basis
 from audit.printable import visible
-from audit.stats import funnel_limits, funnel_position, wilson
+from audit.stats import wilson
 from audit.xlsx_write import FORMULA_START
 
 SUPPRESSED = "*"
@@ -48,6 +49,8 @@ class AreaIndicator(IndicatorResult):
         keys = ("numerator", "denominator", "value", "ci_low", "ci_high", "position")
         out = {"id": self.id, "label": self.label}
         out.update({k: (SUPPRESSED if self.suppressed else getattr(self, k)) for k in keys})
+        if self.suppressed:
+            out["position"] = None
         return out
 
 
@@ -116,9 +119,9 @@ def _summarise(folder: str, guideline: str, report: str | None) -> AreaSummary:
     if not area.contracts:
         notes.append("no contract: payment and time limits not checked")
     if report is not None:
-        from audit.report import write_report
+        from audit.report import compare_page_href, write_report
 
-        write_report(area, report)
+        write_report(area, report, compare_href=compare_page_href(Path(report).parent))
     indicators = [AreaIndicator(**asdict(i)) for i in area.indicators]
     summary = AreaSummary(folder, area.code, area.name if area.returns else Path(folder).name, area.clients, indicators,
                           area.verdicts, area.validation_errors, status, notes, report, reason=reason)
@@ -354,32 +357,10 @@ def place_on_funnels(areas: list[AreaSummary], labels: dict[str, str]) -> dict[s
         target = n / d if d else None
         lo, hi = wilson(n, d) if d else (None, None)
         pooled[ind_id] = {"id": ind_id, "label": label, "numerator": n, "denominator": d, "value": target,
-                          "ci_low": lo, "ci_high": hi, "areas": len(cells)}
+                          "ci_low": lo, "ci_high": hi, "areas": len(cells), "min_denominator": MIN_DENOMINATOR}
         for cell in cells:
-            cell.position = funnel_position(cell.numerator, cell.denominator, target) if target is not None else None
+            cell.position = place(cell.numerator, cell.denominator, target)
     return pooled
-
-
-def funnel_svgs(comparison: Comparison) -> dict[str, str]:
-    """One funnel plot per indicator; points labelled by LA code or area number."""
-    from audit.svg import funnel
-
-    out = {}
-    for ind_id, pool in comparison.pooled.items():
-        if not pool["denominator"]:
-            continue
-        points = []
-        for number, area in enumerate(comparison.areas, start=1):
-            for ind in area.indicators:
-                if ind.id == ind_id and not ind.suppressed and ind.denominator:
-                    points.append((area_label(area, number), ind.numerator, ind.denominator))
-        out[ind_id] = funnel(points, pool["value"], lambda n, t=pool["value"]: funnel_limits(t, n), pool["label"])
-    return out
-
-
-def area_label(area: AreaSummary, number: int) -> str:
-    """A short, safe label for charts: the validated LA code, else the area's number."""
-    return area.code if area.code and re.fullmatch(r"E\d{8}", area.code) else f"#{number}"
 
 
 def status_line(comparison: Comparison) -> str:
@@ -415,15 +396,6 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-POSITIONS = {
-    "above-99.8": {"symbol": "\u25b2\u25b2", "words": "above the 99.8% limit", "css": {"high": "pos-good2", "low": "pos-bad2"}},
-    "above-95": {"symbol": "\u25b2", "words": "above the 95% limit", "css": {"high": "pos-good1", "low": "pos-bad1"}},
-    "within": {"symbol": "\u25cf", "words": "within the limits", "css": {"high": "pos-within", "low": "pos-within"}},
-    "below-95": {"symbol": "\u25bc", "words": "below the 95% limit", "css": {"high": "pos-bad1", "low": "pos-good1"}},
-    "below-99.8": {"symbol": "\u25bc\u25bc", "words": "below the 99.8% limit", "css": {"high": "pos-bad2", "low": "pos-good2"}},
-}
-
-
 CHANGE_WORDS = {"improved": "improved", "worse": "worse", "no-clear-change": "no clear change"}
 
 
@@ -440,6 +412,7 @@ def render_compare(comparison: Comparison, output: Path) -> str:
         row["report_href"] = os.path.relpath(area.report, output.parent) if area.report else None
         rows.append(row)
     return environment().get_template("compare.html.j2").render(
-        comparison=comparison, areas=rows, pooled=comparison.pooled, positions=POSITIONS, funnels=funnel_svgs(comparison),
-        verdict_class=VERDICT_CLASS, change_words=CHANGE_WORDS, version=__version__, synthetic=any("SYNTHETIC" in a.name.upper() for a in comparison.areas),
+        comparison=comparison, areas=rows, pooled=comparison.pooled, positions=POSITIONS, funnels=funnel_charts(comparison),
+        min_denominator=MIN_DENOMINATOR, pooled_basis=pooled_basis(comparison.public), change_words=CHANGE_WORDS,
+        verdict_class=VERDICT_CLASS, version=__version__, synthetic=any("SYNTHETIC" in a.name.upper() for a in comparison.areas),
         ran_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from audit.area import AreaAudit
 from audit.contracts.scan import review_rank
 from audit.findings import Finding, summarise, worst_first
+from audit.redact import safe_text
 from audit.resources import data_dir
+from audit.schema import load_schema
 from audit.xlsx_write import write_atomic
 
 VERDICT_WORDS = {
@@ -25,6 +28,9 @@ VERDICT_WORDS = {
                     "no-evidence": "No evidence either way on time limits",
                     "no-text-layer": "Contract has no text layer (scanned image)", "no-contract": "No contract supplied"},
 }
+CATEGORY_WORDS = {"PAYS_FOR_COMPLETION": "pays for successful completion", "MONITORS_COMPLETION": "counts completions, no payment tied",
+                  "TIME_LIMIT": "time-limits treatment", "NO_TIME_LIMIT": "says treatment is not time-limited",
+                  "NEITHER": "neither"}
 VERDICT_CLASS = {"yes": "bad", "review": "warning", "no": "good", "no-evidence": "neutral", "no-text-layer": "neutral", "no-contract": "neutral"}
 
 
@@ -32,10 +38,21 @@ VERDICT_CLASS = {"yes": "bad", "review": "warning", "no": "good", "no-evidence":
 def environment() -> Environment:
     """One Jinja environment per process, so templates compile once (compare renders one report per area)."""
     env = Environment(loader=FileSystemLoader(str(data_dir("templates"))), autoescape=select_autoescape(["html", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=_shown)
+    env.globals.update(verdict_words=VERDICT_WORDS, category_words=CATEGORY_WORDS)  # codes shown beside their words
     env.filters["pct"] = lambda v: "-" if v is None else f"{100 * v:.1f}%"
     env.filters["num"] = lambda v: "-" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
     return env
+
+
+def _shown(value: Any) -> Any:
+    """Every text the page prints passes here: an NHS number anywhere in it is masked, control characters shown.
+
+    Markup (the SVG charts, built by audit/svg.py from area codes and numbers) is left alone.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return safe_text(value)
+    return value
 
 
 def segments(text: str, marks: list[list[int]]) -> list[tuple[str, bool]]:
@@ -53,7 +70,7 @@ def segments(text: str, marks: list[list[int]]) -> list[tuple[str, bool]]:
 
 def report_context(area: AreaAudit) -> dict[str, Any]:
     """Everything the template shows, computed here so the template stays plain."""
-    from audit.svg import histogram
+    from audit.svg import SIZES, histogram
 
     validation = [f for r in area.returns for f in r.validated.findings]
     dose_findings = [f for r in area.returns for f in r.findings]
@@ -68,7 +85,8 @@ def report_context(area: AreaAudit) -> dict[str, Any]:
         doses = [d for r in area.returns for d in _doses(r, med)]
         if doses:
             charts.append({"medication": med, "n": len(doses),
-                           "svg": histogram(doses, f"{med} dose (mg)", band.get("optimal"), band.get("maximum"))})
+                           "svg": {size: histogram(doses, f"{med} dose (mg)", band.get("optimal"), band.get("maximum"), size)
+                                   for size in SIZES}})
     contracts = []
     for scan in area.contracts:
         def piece(f: Finding) -> dict[str, Any]:
@@ -80,7 +98,7 @@ def report_context(area: AreaAudit) -> dict[str, Any]:
         contracts.append({"scan": scan, "evidence": evidence, "review": [piece(f) for f in review], "verdicts": scan.verdicts})
     indicators = area.indicators
     return {
-        "area": area, "submission": area.submission, "verdicts": area.verdicts, "verdict_words": VERDICT_WORDS,
+        "area": area, "submission": area.submission, "verdicts": area.verdicts,
         "verdict_class": VERDICT_CLASS, "headline": [i for i in indicators if i.headline], "indicators": indicators,
         "validation_rows": [_validation_row(f) for f in worst_first(validation)], "validation_counts": summarise(validation),
         "by_medication": [row for r in area.returns for row in r.by_medication()],
@@ -88,6 +106,7 @@ def report_context(area: AreaAudit) -> dict[str, Any]:
         "rule_groups": rule_groups, "dose_counts": summarise(dose_findings), "charts": charts, "contracts": contracts,
         "sources": sorted(area.guideline.sources.values(), key=lambda s: s.key), "rules": area.guideline.rules,
         "inputs": area.inputs(), "refused": area.refused, "history": _over_time(area),
+        "medication_words": load_schema().column("OST_MEDICATION").codes,
     }
 
 
@@ -122,12 +141,19 @@ def _doses(dose_audit, medication: str) -> list[float]:
     return clients["DOSE_MG"].drop_nulls().to_list()
 
 
-def render_report(area: AreaAudit) -> str:
-    return environment().get_template("report.html.j2").render(**report_context(area))
+def compare_page_href(report_dir: str | Path) -> str:
+    """From an area report back to the compare page: `compare` writes OUT.html beside OUT-areas/."""
+    name = Path(report_dir).name
+    return f"../{name.removesuffix('-areas')}.html"
 
 
-def write_report(area: AreaAudit, output: str | Path) -> Path:
+def render_report(area: AreaAudit, compare_href: str | None = None) -> str:
+    """The page; `compare_href` links back to the comparison it was written for."""
+    return environment().get_template("report.html.j2").render(**report_context(area), compare_href=compare_href)
+
+
+def write_report(area: AreaAudit, output: str | Path, compare_href: str | None = None) -> Path:
     output = Path(output)
-    html = render_report(area)
+    html = render_report(area, compare_href)
     write_atomic(output, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     return output

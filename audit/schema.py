@@ -52,9 +52,16 @@ class Field:
         return list(self.codes) or list(self.allowed)
 
     def allowed_words(self) -> str:
-        """The allowed values for messages, each with its NDTMS code when it has one."""
+        """The allowed values for messages and docs, each with its meaning and its NDTMS code when it has one:
+        `C` (currently injecting), `Treatment completed - drug free` (treatment completed, drug free; NDTMS `81`)."""
+        meanings = YN_CODES if self.type == "yn" else self.codes
         codes = {label: code for code, label in self.aliases.items()}
-        return ", ".join(f"`{v}`" + (f" (NDTMS `{codes[v]}`)" if v in codes else "") for v in self.allowed_values)
+
+        def notes(v: str) -> str:
+            parts = ([meanings[v]] if meanings.get(v, v) != v else []) + ([f"NDTMS `{codes[v]}`"] if v in codes else [])
+            return f" ({'; '.join(parts)})" if parts else ""
+
+        return ", ".join(f"`{v}`{notes(v)}" for v in self.allowed_values)
 
     def rule_text(self) -> str:
         """The rule in words, for the docs table and template comments."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from audit.errors import InputRefused
 from audit.schema import ReturnSchema, load_schema
 from audit.workbook import column_letter
 from audit.xlsx_write import append_row, save_atomic
@@ -54,10 +55,13 @@ def build_template(schema: ReturnSchema | None = None, example_row: bool = False
         target = f"{letter}2:{letter}{MAX_ROWS}"
         dv = _validation(f, lists, letter, DataValidation)
         if dv is not None:
-            dv.error = f"{f.name}: {rule or f.description}"
-            dv.errorTitle = f.name
-            dv.prompt = f.description
+            # Excel refuses a workbook whose messages pass its limits (prompt 255, error 225, titles 32 characters)
+            dv.error = _fit(f"{f.name}: {rule or f.description}", 225)
+            dv.errorTitle = f.name[:32]
+            dv.prompt = _fit(f"{f.description} {rule}".strip(), 255)
+            dv.promptTitle = f.name[:32]
             dv.showErrorMessage = True
+            dv.showInputMessage = True
             ost.add_data_validation(dv)
             dv.add(target)
         if f.type == "date":
@@ -83,22 +87,39 @@ def _validation(f, lists, letter: str, DataValidation):
         values = f.allowed_values
         for i, v in enumerate(values, start=1):
             lists[f"{letter}{i}"] = v
-        return DataValidation(type="list", formula1=f"=Lists!${letter}$1:${letter}${len(values)}", allow_blank=not f.required)
+        # the range without a leading "=": the form Excel writes, and the one it reads without a repair prompt
+        return DataValidation(type="list", formula1=f"Lists!${letter}$1:${letter}${len(values)}", allow_blank=not f.required)
     if f.type == "date":
         return DataValidation(type="date", operator="greaterThan", formula1="DATE(1990,1,1)", allow_blank=not f.required)
     if f.type == "integer":
         lo = int(f.min) if f.min is not None else 0
         hi = int(f.max) if f.max is not None else 1_000_000
         return DataValidation(type="whole", operator="between", formula1=str(lo), formula2=str(hi), allow_blank=not f.required)
-    if f.type == "number":
-        lo = f.min if f.min is not None else (f.exclusive_min or 0)
+    if f.type == "number":  # the validator's bounds exactly: DOSE_MG > 0, PREV_DOSE_MG >= 0
+        if f.min is not None and f.max is not None:
+            return DataValidation(type="decimal", operator="between", formula1=f"{f.min:g}", formula2=f"{f.max:g}",
+                                  allow_blank=not f.required)
+        if f.exclusive_min is not None:
+            return DataValidation(type="decimal", operator="greaterThan", formula1=f"{f.exclusive_min:g}", allow_blank=not f.required)
+        lo = f.min if f.min is not None else 0
         return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1=f"{lo:g}", allow_blank=not f.required)
     if f.max_length:
         return DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(f.max_length), allow_blank=True)
     return None
 
 
+def _fit(text: str, limit: int) -> str:
+    """Text cut at a word to `limit` characters, ending "..." when cut; the header comment holds the whole rule."""
+    if len(text) <= limit:
+        return text
+    return text[:limit - 3].rsplit(" ", 1)[0].rstrip(",;") + "..."
+
+
 def write_template(path: str | Path) -> Path:
+    """Write the blank return; only to an .xlsx name, since that is what it is."""
     path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InputRefused(path, "is not an .xlsx name; the template is an Excel workbook, so give a name ending in .xlsx "
+                                 "(for example ost-return.xlsx)")
     save_atomic(build_template(), path)
     return path

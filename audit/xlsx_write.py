@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from audit.redact import visible
+
 FORMULA_START = ("=", "+", "-", "@")
 DATE_FORMAT = "dd/mm/yyyy"
-
-
 def _fix(cell, value: Any) -> None:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         cell.data_type = "s"
@@ -26,13 +26,16 @@ def _fix(cell, value: Any) -> None:
 
 
 def set_value(cell, value: Any) -> None:
-    """Assign a value; formula-like text stays text, dates look like dates."""
+    """Assign a value; formula-like text stays text, dates look like dates, control characters are made visible."""
+    if isinstance(value, str):
+        value = visible(value)
     cell.value = value
     _fix(cell, value)
 
 
 def append_row(ws, values: list[Any]) -> None:
     """Append a row to a normal or write-only sheet, text kept as text."""
+    values = [visible(v) if isinstance(v, str) else v for v in values]
     if ws.__class__.__name__ == "WriteOnlyWorksheet":
         from openpyxl.cell import WriteOnlyCell
 

@@ -56,8 +56,11 @@ def test_hostile_dose_note_shown_as_text(tmp_path):
 
 def test_report_is_self_contained(area_dir):
     html = render_report(audit_area([area_dir]))
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html, re.I)
-    assert "@import" not in html and "url(http" not in html and "<link" not in html
+    assert not re.search(r"""src\s*=\s*["']?(https?:|//)""", html, re.I)
+    assert "@import" not in html and "url(" not in html and "<link" not in html
+    # the only remote addresses are links a reader may follow (the guideline sources), never loaded by the page
+    remote = re.findall(r"""<(\w+)[^>]*\shref\s*=\s*["']?(?:https?:|//)""", html, re.I)
+    assert remote and set(remote) == {"a"}
 
 
 def test_every_json_finding_appears_in_the_report(area_dir):
@@ -191,3 +194,87 @@ def test_annotated_workbook(tmp_path):
     assert ("error", "OST!J2") == rows[0][:2]
     assert listing["B2"].hyperlink.location == "'OST'!J2" or listing["B2"].hyperlink.target.endswith("OST'!J2")
     assert len(rows) == len(validate_return(path).findings)
+
+
+def test_sample_returns_is_several_areas(tmp_path):
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", str(ROOT / "sample_returns"), "--output", str(out)])
+    assert result.exit_code == 2 and not out.exists() and "5 areas" in result.stderr and "ost-audit compare" in result.stderr
+
+
+def test_folder_of_several_areas_is_refused_naming_them(tmp_path):
+    for code, name in (("E06000001", "Northtown"), ("E06000002", "Southtown")):
+        folder = tmp_path / "areas" / name
+        folder.mkdir(parents=True)
+        write_return(folder / "r.xlsx", [client(1, LA=code)], submission=dict(SUBMISSION, LA_CODE=code, LA_NAME=name))
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", str(tmp_path / "areas"), "--output", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1
+    assert "E06000001 Northtown" in message and "E06000002 Southtown" in message and "2 areas" in message
+    assert f"ost-audit compare {tmp_path / 'areas'}" in message
+
+
+def test_quarters_of_one_area_report_the_latest(tmp_path):
+    import datetime as dt
+
+    folder = tmp_path / "area"
+    folder.mkdir()
+    quarters = [(dt.date(2023, 10, 1), dt.date(2023, 12, 31), 3), (dt.date(2024, 1, 1), dt.date(2024, 3, 31), 5)]
+    for start, end, n in quarters:
+        sub = dict(SUBMISSION, LA_CODE=" e06000023 ", PERIOD_START=start, PERIOD_END=end, SUBMITTED_ON=end + dt.timedelta(days=10))
+        write_return(folder / f"q-{end}.xlsx", [client(i) for i in range(1, n + 1)], submission=sub)
+    # the latest quarter's file comes first by name, so "latest" is not "last read"
+    (folder / "q-2024-03-31.xlsx").rename(folder / "a-latest.xlsx")
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", str(folder), "--output", str(out)])
+    assert result.exit_code == 0, result.stderr
+    html = out.read_text(encoding="utf-8")
+    headline = html[html.index('id="headline"'):html.index('id="data-quality"')]
+    assert re.search(r'<div class="big">5</div>', headline)  # 5 clients of the latest quarter, not 8 pooled
+    assert "2024-01-01 to 2024-03-31" in headline and "holds 2 quarters of this area, 2023-10-01 to 2024-03-31" in headline
+    assert "q-2023-12-31.xlsx" in html  # listed among the inputs
+
+
+def test_nhs_numbers_never_reach_the_page(tmp_path):
+    folder = tmp_path / "a"
+    folder.mkdir()
+    sub = dict(SUBMISSION, PROVIDER_NAME="Provider ref 943 476 5919", CONTACT_EMAIL="x@y.z")
+    write_return(folder / "r.xlsx", [client(1, DRUG1="9434765919"), client(2, AGE="943-476-5919"),
+                                     client(3, DOSE_NOTE="see 9434765919")], submission=sub)
+    html = render_report(audit_area([folder]))
+    digits = re.sub(r"\D", "", re.sub(r"<[^>]+>", " ", html))
+    assert "9434765919" not in digits.replace(" ", "") and "943 476 5919" not in html and "943-476-5919" not in html
+    assert "94******19" in html  # shown masked, the way validate masks ids
+
+
+def test_mask_leaves_numbers_that_fail_the_check():
+    from audit.redact import mask_nhs_numbers
+
+    assert mask_nhs_numbers("id 9434765919 and 943 476 5919.") == "id 94******19 and 94******19."
+    assert mask_nhs_numbers("call 1234567890, dose 60.5") == "call 1234567890, dose 60.5"  # fails modulus 11
+    assert mask_nhs_numbers("\uff19\uff14\uff13\uff14\uff17\uff16\uff15\uff19\uff11\uff19") == "94******19"  # full-width digits
+
+
+def test_bidi_overrides_from_a_return_are_shown_not_obeyed(tmp_path):
+    folder = tmp_path / "a"
+    folder.mkdir()
+    write_return(folder / "r.xlsx", [client(1, DRUG1="heroin\u202egnp.exe")],
+                 submission=dict(SUBMISSION, PROVIDER_NAME="Good \u202eevil\u202c Provider"))
+    html = render_report(audit_area([folder]))
+    assert "\u202e" not in html and "\u202c" not in html
+    assert "Good &lt;U+202E&gt;evil&lt;U+202C&gt; Provider" in html and "heroin&lt;U+202E&gt;gnp.exe" in html
+
+
+def test_contract_codes_shown_beside_their_words(area_dir):
+    from audit.report import CATEGORY_WORDS, VERDICT_WORDS
+
+    area = audit_area([area_dir])
+    html = re.sub(r"\s+", " ", render_report(area))
+    categories = {f.extra["category"] for c in area.contracts for f in c.findings if f.extra.get("category")}
+    assert categories
+    for category in categories:
+        assert f"{CATEGORY_WORDS[category]}</span> <code>{category}</code>" in html
+    for key, verdict in area.contracts[0].verdicts.items():
+        assert f">{verdict}</span> {VERDICT_WORDS[key][verdict]}." in html

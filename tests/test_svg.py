@@ -41,3 +41,58 @@ def test_funnel_points_limits_and_escaping():
     assert float(circles[0].get("cy")) < float(circles[1].get("cy"))  # 80% plots above 10%
     assert len([p for p in root.iter(f"{NS}polyline")]) == 4
     assert "<b>x</b>" not in svg and "&lt;b&gt;x&lt;/b&gt;" in svg and "Naloxone &amp; more" in svg
+
+
+def _shown_at_drawn_size(root):
+    """Shown at most as wide as drawn, and a phone shows the narrow one at full size: text is FONT pixels there."""
+    from audit.svg import FONT
+
+    width = float(root.get("viewBox").split()[2])
+    assert root.get("style") == f"max-width:{width:g}px" and float(root.get("font-size")) == FONT
+    for text in root.iter(f"{NS}text"):
+        assert text.get("font-size") is None or float(text.get("font-size")) >= FONT
+
+
+def test_text_is_body_sized_and_the_narrow_chart_fits_a_phone():
+    from audit.svg import SIZES
+
+    for size in SIZES:
+        root = ET.fromstring(histogram([60, 80, 80, 120], "methadone dose (mg)", (60, 120), 150, size))
+        _shown_at_drawn_size(root)
+    assert SIZES["narrow"][0] <= 390 - 2 * 10  # a 390 px phone less the page's padding: shown at full size
+
+
+def test_histogram_legend_sits_above_the_bars():
+    root = ET.fromstring(histogram([60, 80, 80, 120] * 10, "methadone dose (mg)", (60, 120), 150, "narrow"))
+    band = next(r for r in root.iter(f"{NS}rect") if r.get("class") == "band")
+    plot_top = float(band.get("y"))
+    legend = [t for t in root.iter(f"{NS}text") if "mg" in (t.text or "") and "dose" not in t.text]
+    assert legend and all(float(t.get("y")) < plot_top for t in legend)
+
+
+def test_funnel_labels_by_name_never_overlap_or_leave_the_chart():
+    import random
+
+    from audit.stats import funnel_limits
+    from audit.svg import FONT, SIZES, funnel, text_width
+
+    rng = random.Random(5)
+    points = [(f"Area number {k}", rng.randint(40, 60), rng.choice([80, 82, 85, 90])) for k in range(12)]
+    for size in SIZES:
+        svg = funnel(points, 0.6, lambda n: funnel_limits(0.6, n), "Crowded", size)
+        root = ET.fromstring(svg)
+        width, height = (float(v) for v in root.get("viewBox").split()[2:])
+        circles = [(float(c.get("cx")), float(c.get("cy"))) for c in root.iter(f"{NS}circle")]
+        boxes = []
+        for t in root.iter(f"{NS}text"):
+            if t.get("class") in ("point-label", "point-number"):
+                x, y = float(t.get("x")), float(t.get("y"))
+                boxes.append((x, y - FONT + 4, x + text_width(t.text), y + 4))
+        for i, a in enumerate(boxes):
+            assert 0 <= a[0] and a[2] <= width and 0 <= a[1] and a[3] <= height
+            assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for b in boxes[i + 1:])
+            assert not any(a[0] < cx + 5 and cx - 5 < a[2] and a[1] < cy + 5 and cy - 5 < a[3] for cx, cy in circles)
+        named = {t.text for t in root.iter(f"{NS}text") if t.get("class") == "point-label"}
+        keyed = " ".join(t.text for t in root.iter(f"{NS}text") if t.get("class") == "key")
+        for label, _, _ in points:  # every area is named: on the chart, or in the key under it
+            assert label in named or f". {label}" in keyed
