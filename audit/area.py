@@ -20,6 +20,7 @@ from audit.guidelines import Guideline, load_guideline
 from audit.history import History, build_history
 from audit.quarters import latest_period, pooled_indicators
 from audit.schema import ReturnSchema
+from audit.single_area import one_area
 
 RETURN_SUFFIXES = (".xlsx",)
 
@@ -128,6 +129,7 @@ def audit_area(paths: Iterable[str | Path], guideline: str = "uk-2017", strict: 
                 raise
             area.refused.append(exc)
     try:
+        one_area(area.returns, paths)  # before the quarters are sorted out: several areas are never one area
         with_history(area)
     except InputRefused as exc:
         if strict:

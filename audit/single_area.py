@@ -3,8 +3,8 @@
 Returns belong to one area when their Submission sheets name the same LA
 code; several quarters of one area are still one area (audit_area keeps the
 latest quarter's returns for the figures, the rest as its history). A folder
-holding several areas is refused: pooling them under the first area's name
-would mislead whoever reads the page.
+holding several areas is refused, before its quarters are sorted out:
+pooling them under the first area's name would mislead whoever reads the page.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from audit.area import AreaAudit
+from audit.doses import DoseAudit
 from audit.errors import InputRefused
 
 
@@ -23,10 +23,10 @@ def area_key(submission: dict[str, Any]) -> str:
     return code or str(submission.get("LA_NAME") or "").strip() or "(no LA code)"
 
 
-def one_area(area: AreaAudit, paths: Sequence[str | Path]) -> AreaAudit:
-    """The area, when every return read (every quarter) names one LA; refused, naming the areas, when not."""
+def one_area(returns: Sequence[DoseAudit], paths: Sequence[str | Path]) -> None:
+    """Nothing when every return names one LA; refused, naming the areas and pointing to `compare`, when not."""
     names: dict[str, str] = {}
-    for r in area.history.returns if area.history else area.returns:
+    for r in returns:
         key = area_key(r.validated.submission)
         names.setdefault(key, str(r.validated.submission.get("LA_NAME") or "").strip())
     if len(names) > 1:
@@ -35,4 +35,3 @@ def one_area(area: AreaAudit, paths: Sequence[str | Path]) -> AreaAudit:
         target = paths[0] if len(paths) == 1 and Path(paths[0]).is_dir() else "AREAS_DIR"
         raise InputRefused(where, f"holds returns of {len(names)} areas ({found}); a report covers one area, so "
                                   f"compare them with `ost-audit compare {target}` (one sub-folder per area)")
-    return area
