@@ -53,12 +53,15 @@ class Field:
 
     def allowed_words(self) -> str:
         """The allowed values for messages and docs, each with its meaning and its NDTMS code when it has one:
-        `C` (currently injecting), `Treatment completed - drug free` (treatment completed, drug free; NDTMS `81`)."""
+        `C` (currently injecting), `crack` (crack cocaine), `Treatment completed - alcohol free` (NDTMS `81`)."""
         meanings = YN_CODES if self.type == "yn" else self.codes
         codes = {label: code for code, label in self.aliases.items()}
 
+        def adds(v: str) -> bool:  # a meaning that only re-spells the label ("dropped out" of "Incomplete - dropped out") is left out
+            return re.sub(r"[^0-9a-z]", "", meanings.get(v, v).lower()) not in re.sub(r"[^0-9a-z]", "", v.lower())
+
         def notes(v: str) -> str:
-            parts = ([meanings[v]] if meanings.get(v, v) != v else []) + ([f"NDTMS `{codes[v]}`"] if v in codes else [])
+            parts = ([meanings[v]] if adds(v) else []) + ([f"NDTMS `{codes[v]}`"] if v in codes else [])
             return f" ({'; '.join(parts)})" if parts else ""
 
         return ", ".join(f"`{v}`{notes(v)}" for v in self.allowed_values)
