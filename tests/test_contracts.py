@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from audit.cli import app
 from audit.contracts.evaluate import evaluate, load_labelled
-from audit.contracts.extract import extract, pdf_passages
+from audit.contracts.extract import extract
+from audit.contracts.pdf_text import pdf_passages
 from audit.contracts.scan import scan_contract, scan_contracts
 from audit.errors import InputRefused
 from audit.findings import worst_first
