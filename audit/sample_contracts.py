@@ -13,6 +13,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from audit.pdf_write import A4, Line, pdf_bytes
 from audit.xlsx_write import write_atomic
 
 Block = tuple  # ("h", text) | ("p", text) | ("t", header, rows)
@@ -145,32 +146,16 @@ def _hyphenate(wrapped: list[str]) -> list[str]:
 
 
 def write_pdf(spec: ContractSpec, path: Path, lines_per_page: int = 42) -> Path:
-    import os
-    import tempfile
-
-    # matplotlib keeps a font cache under the home folder; point it at a throwaway folder instead
-    os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="ost-audit-mpl-"))
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
-
+    """The document on A4 pages in 8.5 pt Helvetica, with a running header and "Page n of N"."""
     lines = pdf_lines(spec)
-    pages = [lines[i:i + lines_per_page] for i in range(0, len(lines), lines_per_page)]
-
-    def write(tmp: Path) -> None:
-        with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(str(tmp), metadata={"Title": header_text(spec)}) as pdf:
-            for number, page in enumerate(pages, start=1):
-                fig = plt.figure(figsize=(8.27, 11.69))
-                fig.text(0.08, 0.965, header_text(spec), fontsize=7, family="DejaVu Sans")
-                for i, line in enumerate(page):
-                    fig.text(0.08, 0.93 - i * 0.021, line, fontsize=8.5, family="DejaVu Sans")
-                fig.text(0.45, 0.025, f"Page {number} of {len(pages)}", fontsize=7, family="DejaVu Sans")
-                pdf.savefig(fig)
-                plt.close(fig)
-
-    write_atomic(path, write)
+    chunks = [lines[i:i + lines_per_page] for i in range(0, len(lines), lines_per_page)]
+    width, height = A4
+    pages = [[Line(0.08 * width, 0.965 * height, 7, header_text(spec)),
+              *(Line(0.08 * width, (0.93 - i * 0.021) * height, 8.5, line) for i, line in enumerate(chunk) if line),
+              Line(0.45 * width, 0.025 * height, 7, f"Page {number} of {len(chunks)}")]
+             for number, chunk in enumerate(chunks, start=1)]
+    data = pdf_bytes(pages, title=header_text(spec))
+    write_atomic(path, lambda tmp: tmp.write_bytes(data))
     return path
 
 

@@ -12,10 +12,7 @@ from typer.testing import CliRunner
 
 from audit.cli import app
 from audit.contracts.evaluate import evaluate, load_labelled
-from audit.contracts.extract import extract
-from audit.contracts.pdf_text import pdf_passages
 from audit.contracts.scan import scan_contract, scan_contracts
-from audit.errors import InputRefused
 from audit.findings import worst_first
 from audit.sample_contracts import SPECS, write_docx, write_pdf
 
@@ -131,62 +128,12 @@ def test_clause_numbers_from_text_and_word_numbering(tmp_path):
     assert {f.location.paragraph for f in scan.findings} == {1, 3}
 
 
-def test_pdf_page_headers_dropped_and_pages_kept():
-    pages = [["OFFICIAL - Council Specification", "1.1 The service opens daily.", "Page 1 of 3"],
-             ["OFFICIAL - Council Specification", "4.1 OST will be provided for a maximum of 12 months.", "Page 2 of 3"],
-             ["OFFICIAL - Council Specification", "9.1 Invoices are paid monthly.", "Page 3 of 3"]]
-    text = pdf_passages(pages, "c.pdf")
-    assert all("OFFICIAL" not in p.text and "Page" not in p.text for p in text.passages)
-    assert [(p.page, p.clause) for p in text.passages] == [(1, "1.1"), (2, "4.1"), (3, "9.1")]
-
-
-def test_pdf_hyphenated_line_breaks_rejoined():
-    text = pdf_passages([["4.1 An incentive payment will be made for each suc-", "cessful completion of treat-",
-                          "ment by an opiate user."]], "c.pdf")
-    assert text.passages[0].text == "4.1 An incentive payment will be made for each successful completion of treatment by an opiate user."
-
-
 @pytest.mark.parametrize("spec", SPECS, ids=[s.slug for s in SPECS])
 @pytest.mark.parametrize("kind", ["docx", "pdf"])
 def test_sample_contract_verdicts(tmp_path, spec, kind):
     writer = write_docx if kind == "docx" else write_pdf
     path = writer(spec, tmp_path / f"c.{kind}")
     assert scan_contract(path).verdicts == spec.expected
-
-
-def test_image_only_pdf_is_no_text_layer(tmp_path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots()
-    ax.imshow([[0, 1], [1, 0]])
-    ax.axis("off")
-    path = tmp_path / "scan.pdf"
-    fig.savefig(path)
-    plt.close(fig)
-    scan = scan_contract(path)
-    assert scan.status == "no-text-layer"
-    assert scan.verdicts == {"pays_for_completion": "no-text-layer", "time_limits": "no-text-layer"}
-    assert [f.rule for f in scan.findings] == ["CON-NO-TEXT-LAYER"]
-
-
-def test_encrypted_and_corrupt_pdfs_refused(tmp_path):
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(200, 200)
-    writer.encrypt("secret")
-    locked = tmp_path / "locked.pdf"
-    with locked.open("wb") as fh:
-        writer.write(fh)
-    with pytest.raises(InputRefused, match="password-protected"):
-        extract(locked)
-    broken = tmp_path / "broken.pdf"
-    broken.write_bytes(b"%PDF-1.7\n" + b"\x00garbage" * 50)
-    result = runner.invoke(app, ["contracts", str(broken)])
-    assert result.exit_code == 2 and "Traceback" not in result.stderr and str(broken) in result.stderr
 
 
 def test_contracts_json_equals_library(tmp_path):

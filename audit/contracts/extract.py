@@ -37,7 +37,7 @@ def extract(path: str | Path) -> ContractText:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise InputRefused(path, f"is not a contract format the scan reads ({', '.join(SUFFIXES)})")
-    budget = Budget(path)
+    budget = Budget(path, file_bytes=path.stat().st_size if path.is_file() else 0)
     if suffix == ".docx":
         from audit.contracts.docx_text import read_docx
 

@@ -36,10 +36,14 @@ def decode(raw: bytes) -> tuple[str, str]:
         return raw.decode(bare_utf16, errors="replace"), bare_utf16
     if b"\x00" in raw:
         raise ValueError("holds NUL bytes")
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "windows-1252"
+    text = raw.decode("utf-8", errors="replace")
+    replaced = text.count("\ufffd")
+    damaged = replaced - raw.count("\ufffd".encode())
+    if not damaged:
+        return text, "utf-8"
+    if sum(ch > "\x7f" for ch in text) - replaced > 10 * damaged:  # mostly good UTF-8 with a few broken bytes
+        return text, "utf-8"
+    return raw.decode("cp1252", errors="replace"), "windows-1252"
 
 
 def _bare_utf16(raw: bytes) -> str | None:
@@ -65,7 +69,7 @@ def read_text(path: Path, budget: Budget) -> list[Passage]:
     except ValueError:
         raise InputRefused(path, "is not a text file") from None
     budget.spend(characters=len(text) - size // 4)
-    if len(CONTROL_RE.findall(text[:65536])) > 0.01 * min(len(text), 65536):
+    if len(CONTROL_RE.findall(text[:65536])) > max(8, 0.01 * min(len(text), 65536)):
         raise InputRefused(path, "is not a text file")
     return text_passages([visible(line) for line in text.splitlines()], str(path))
 

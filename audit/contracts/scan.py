@@ -94,6 +94,9 @@ def scan_contract(path: str | Path, budget: float = BUDGET_SECONDS) -> ContractS
             "has no text layer (a scanned, image-only PDF): the scan could not read it; run OCR or ask for the original",
             Location(str(path)), citation=None))
         return scan
+    for note in text.notes:  # what extraction read past: the scan may have missed text there
+        scan.findings.append(Finding("CON-READ-NOTE", Severity.WARNING, note, Location(str(path)), citation=None,
+                                     fix="open the file in Word and save it again (Word repairs it), then scan it again"))
     deadline = time.monotonic() + budget
     for n, (passage, context) in enumerate(with_context(text.passages)):
         if time.monotonic() > deadline:
