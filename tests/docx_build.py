@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
 
 NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
       'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
@@ -20,15 +21,15 @@ def p(text: str = "", style: str | None = None, num: tuple[str, str] | None = No
     """A paragraph: plain text, or raw run markup in `runs`; optional style id and (numId, ilvl)."""
     props = ""
     if style:
-        props += f'<w:pStyle w:val="{style}"/>'
+        props += f"<w:pStyle w:val={quoteattr(style)}/>"
     if num:
-        props += f'<w:numPr><w:ilvl w:val="{num[1]}"/><w:numId w:val="{num[0]}"/></w:numPr>'
-    body = runs if runs is not None else f"<w:r><w:t xml:space=\"preserve\">{text}</w:t></w:r>"
+        props += f"<w:numPr><w:ilvl w:val={quoteattr(num[1])}/><w:numId w:val={quoteattr(num[0])}/></w:numPr>"
+    body = runs if runs is not None else r(text)
     return f"<w:p>{f'<w:pPr>{props}</w:pPr>' if props else ''}{body}</w:p>"
 
 
 def r(text: str) -> str:
-    return f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+    return f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
 
 
 def table(*rows: list[str]) -> str:

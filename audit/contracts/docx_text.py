@@ -41,6 +41,7 @@ PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Re
 NEVER_SHOWN = {"del", "moveFrom", "delText", "instrText", "delInstrText", "Fallback"}
 CONTAINERS = {"sdt", "sdtContent", "customXml", "ins", "moveTo", "smartTag", "hyperlink", "fldSimple", "dir", "bdo"}
 MAX_LEVEL = 8  # Word's levels are 0-8
+MAX_NOTES = 20
 
 
 @dataclass
@@ -96,7 +97,8 @@ class _Word:
     # --- parts and relationships ------------------------------------------------
 
     def note(self, sentence: str) -> None:
-        self.notes[sentence] = None
+        if len(self.notes) < MAX_NOTES:  # a hostile file could make one per paragraph
+            self.notes[sentence] = None
 
     def _xml(self, name: str) -> Element:
         data = self.parts.get(name)
