@@ -13,6 +13,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from audit import docx_write
 from audit.pdf_write import A4, Line, pdf_bytes
 from audit.xlsx_write import write_atomic
 
@@ -95,27 +96,11 @@ def header_text(spec: ContractSpec) -> str:
 
 
 def write_docx(spec: ContractSpec, path: Path) -> Path:
-    import docx
-
-    document = docx.Document()
-    section = document.sections[0]
-    section.header.paragraphs[0].text = header_text(spec)
-    section.footer.paragraphs[0].text = "Commercial in confidence"
-    for block in blocks_for(spec):
-        if block[0] == "h":
-            document.add_heading(block[1], level=1)
-        elif block[0] == "p":
-            document.add_paragraph(block[1])
-        else:
-            _, header, rows = block
-            table = document.add_table(rows=1, cols=len(header))
-            for cell, text in zip(table.rows[0].cells, header):
-                cell.text = text
-            for row in rows:
-                cells = table.add_row().cells
-                for cell, text in zip(cells, row):
-                    cell.text = text
-    write_atomic(path, lambda tmp: document.save(str(tmp)))
+    """The document as Word: Heading 1 headings, plain paragraphs, grid tables, a header and a footer."""
+    body = [docx_write.paragraph(block[1], "Heading1") if block[0] == "h" else docx_write.paragraph(block[1]) if block[0] == "p"
+            else docx_write.table(block[1], block[2]) for block in blocks_for(spec)]
+    data = docx_write.docx_bytes(body, header=header_text(spec), footer="Commercial in confidence")
+    write_atomic(path, lambda tmp: tmp.write_bytes(data))
     return path
 
 
