@@ -38,12 +38,19 @@ def read_pdf(path: Path, budget: Budget) -> ContractText:
     with path.open("rb") as fh:
         if not fh.read(1024).lstrip().startswith(b"%PDF"):
             raise InputRefused(path, "is not a PDF")
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            page_lines = _pdf_lines(path, budget)
+            reader = PdfReader(str(path))
+            page_lines = _pdf_lines(path, reader, budget)
     except (InputRefused, MemoryError):
         raise
+    except DependencyError:  # pypdf decrypts AES (only AES) with a library, object by object: it can fail at any step
+        raise InputRefused(path, "is encrypted (AES) and this installation cannot decrypt it; "
+                                 "install ost-audit with its dependencies, or save an unencrypted copy") from None
     except Exception as exc:
         raise InputRefused(path, f"is corrupt or unreadable as a PDF ({_reason(exc)})") from None
     return pdf_passages(page_lines, str(path))
@@ -54,19 +61,9 @@ def _reason(exc: Exception) -> str:
     return f"{name}: a limit on what one file may cost was reached" if name == "LimitReachedError" else name
 
 
-def _pdf_lines(path: Path, budget: Budget) -> list[list[str]]:
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError
-
-    reader = PdfReader(str(path))
-    if reader.is_encrypted:
-        try:
-            opened = reader.decrypt("")
-        except DependencyError:
-            raise InputRefused(path, f"is encrypted ({_cipher(reader)}) and this installation cannot decrypt it; "
-                                     "install ost-audit with its dependencies, or save an unencrypted copy") from None
-        if not opened:
-            raise InputRefused(path, "is password-protected; remove the password and send it again")
+def _pdf_lines(path: Path, reader, budget: Budget) -> list[list[str]]:
+    if reader.is_encrypted and not reader.decrypt(""):  # most encrypted PDFs open without a password, as in a viewer
+        raise InputRefused(path, "is password-protected; remove the password and send it again")
     pages = len(reader.pages)
     if pages > LIMITS.max_pdf_pages:
         raise InputRefused(path, f"has {pages} pages, over the {LIMITS.max_pdf_pages}-page limit")
@@ -79,16 +76,6 @@ def _pdf_lines(path: Path, budget: Budget) -> list[list[str]]:
         budget.spend(characters=len(text))
         out.append([visible(line) for line in text.splitlines()])
     return out
-
-
-def _cipher(reader) -> str:
-    """`AES` or `RC4`, from the encryption dictionary, for the refusal sentence."""
-    try:
-        encrypt = reader.trailer["/Encrypt"].get_object()
-        version = int(encrypt.get("/V", 0))
-    except Exception:
-        return "an unknown cipher"
-    return "AES" if version >= 4 else "RC4"
 
 
 def _content_size(page) -> int:
