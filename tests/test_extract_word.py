@@ -218,3 +218,24 @@ def test_python_docx_documents_read_as_before(tmp_path):
         ("Opening paragraph.", "item", "1", 3, None, None),
         ("Successful completions | 10%", "row", None, None, 1, 2)]
     assert text.passages[3].extra["header"] == "Element | Share" and text.headers_footers == ["OFFICIAL"]
+
+
+@pytest.mark.parametrize("part", ["word/document.xml", "word/styles.xml", "word/numbering.xml", "word/_rels/document.xml.rels",
+                                  "word/footnotes.xml"])
+@pytest.mark.parametrize("content", [b'<?xml version="1.0" encoding="bogus"?><a/>', b"not xml at all", b"<a><b></a>", b"",
+                                     b'<?xml version="1.0"?><a>&#1;</a>'])
+def test_any_malformed_part_is_one_sentence(tmp_path, part, content):
+    """Whichever part is broken, and however, the refusal names the file and the part (never a crash)."""
+    path = write_docx(tmp_path / "c.docx", p(runs=r("Clause.") + '<w:r><w:footnoteReference w:id="1"/></w:r>'),
+                      parts={"word/footnotes.xml": notes("footnote", {"1": "A note."})}, rels=[("rIdF", "footnotes", "footnotes.xml")])
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts[part] = content
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    with pytest.raises(InputRefused) as refused:
+        extract(path)
+    assert refused.value.path == str(path) and part in refused.value.reason

@@ -108,8 +108,8 @@ class _Word:
             raise InputRefused(self.path, f"has a {len(data) // (1024 * 1024)} MB {name}, more text than any contract")
         try:
             return fromstring(bytes(data))
-        except (ParseError, DefusedXmlException, ValueError) as exc:
-            raise InputRefused(self.path, f"is corrupt (part {name} is not well-formed XML: {str(exc)[:80]})") from None
+        except (ParseError, DefusedXmlException, ValueError, LookupError) as exc:  # LookupError: an unknown encoding
+            raise InputRefused(self.path, f"is corrupt (part {name} is not well-formed XML: {visible(str(exc)[:80])})") from None
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
         """rId -> (relationship type's last word, target part name) for one part."""
