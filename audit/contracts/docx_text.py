@@ -14,7 +14,6 @@ not exist, a relationship to a part the file lacks) is read past with a note.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from audit.contracts.budget import Budget
+from audit.contracts.docx_numbering import Numbering, Style, Styles, integer, value
 from audit.contracts.passages import Passage, clause_number, looks_like_heading, normalise_space
 from audit.contracts.visible import visible
 from audit.errors import InputRefused
@@ -40,7 +40,6 @@ NAMESPACES = {  # Transitional (what Word saves) and Strict Open XML
 PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 NEVER_SHOWN = {"del", "moveFrom", "delText", "instrText", "delInstrText", "Fallback"}
 CONTAINERS = {"sdt", "sdtContent", "customXml", "ins", "moveTo", "smartTag", "hyperlink", "fldSimple", "dir", "bdo"}
-MAX_LEVEL = 8  # Word's levels are 0-8
 MAX_NOTES = 20
 
 
@@ -83,8 +82,8 @@ class _Word:
             raise InputRefused(path, f"is not a {KIND}: {MAIN} is not Word's markup")
         self.W, self.R = f"{{{namespace}}}", f"{{{NAMESPACES[namespace]}}}"
         self.rels = self._rels(MAIN)
-        self.styles = _Styles(self._related("styles"), self.W)
-        self.numbering = _Numbering(self._related("numbering"), self.W, self.note)
+        self.styles = Styles(self._related("styles"), self.W)
+        self.numbering = Numbering(self._related("numbering"), self.W, self.note)
         self.footnotes = self._notes_part("footnotes", "footnote")
         self.endnotes = self._notes_part("endnotes", "endnote")
         self.out: list[Passage] = []
@@ -270,12 +269,12 @@ class _Word:
 
     # --- numbering ------------------------------------------------------------------
 
-    def _number(self, p: Element, style: _Style) -> tuple[str | None, bool]:
+    def _number(self, p: Element, style: Style) -> tuple[str | None, bool]:
         """(the number Word shows before the paragraph, whether it is a bullet)."""
         W = self.W
         num_pr = p.find(f"{W}pPr/{W}numPr")
-        num_id = _val(num_pr, W + "numId", W)
-        level = _val(num_pr, W + "ilvl", W)
+        num_id = value(num_pr, W + "numId", W)
+        level = value(num_pr, W + "ilvl", W)
         if num_id is None:
             num_id, level = style.num_id, level if level is not None else style.level
         if num_id is None or num_id == "0":
@@ -307,7 +306,7 @@ class _Word:
                         text = merged.get(column, text)
                 if text:
                     cells.append(text)
-                span = _int(_val(props, self.W + "gridSpan", self.W))
+                span = integer(value(props, self.W + "gridSpan", self.W))
                 column += min(max(span or 1, 1), 64)
             rows.append((cells, self.out))
             self.out = outer
@@ -359,179 +358,12 @@ class _Word:
         return sorted(lines)
 
 
-@dataclass
-class _Style:
-    name: str = ""
-    heading: bool = False
-    num_id: str | None = None
-    level: str | None = None
-
-
-class _Styles:
-    """Paragraph styles by id, with what they inherit: name, heading level, numbering."""
-
-    def __init__(self, root: Element | None, W: str) -> None:
-        self.W = W
-        self.raw: dict[str, Element] = {}
-        self.default: str | None = None
-        self.cache: dict[str | None, _Style] = {}
-        if root is not None:
-            for s in root.iter(W + "style"):
-                sid = s.get(W + "styleId")
-                if sid and s.get(W + "type", "paragraph") == "paragraph":
-                    self.raw[sid] = s
-                    if s.get(W + "default") in ("1", "true", "on"):
-                        self.default = sid
-
-    def of(self, p: Element) -> _Style:
-        W = self.W
-        sid = _val(p.find(f"{W}pPr"), W + "pStyle", W) or self.default
-        if sid not in self.cache:
-            self.cache[sid] = self._resolve(sid)
-        return self.cache[sid]
-
-    def _resolve(self, sid: str | None) -> _Style:
-        W = self.W
-        style, seen = _Style(), set()
-        while sid in self.raw and sid not in seen and len(seen) < 20:  # basedOn chains may loop
-            seen.add(sid)
-            element = self.raw[sid]
-            if not style.name:
-                style.name = _val(element, W + "name", W) or sid
-            ppr = element.find(W + "pPr")
-            outline = _int(_val(ppr, W + "outlineLvl", W))
-            style.heading = style.heading or (outline is not None and 0 <= outline <= MAX_LEVEL)
-            num_pr = ppr.find(W + "numPr") if ppr is not None else None
-            if style.num_id is None and num_pr is not None:
-                style.num_id, style.level = _val(num_pr, W + "numId", W), _val(num_pr, W + "ilvl", W)
-            sid = _val(element, W + "basedOn", W)
-        style.heading = style.heading or style.name.lower().startswith(("heading", "title"))
-        return style
-
-
-@dataclass
-class _Level:
-    start: int = 1
-    format: str = "decimal"
-    text: str = ""
-
-
-class _Numbering:
-    """Word's list definitions and the running counters, rendered as Word shows them (`3.2.1`, `(b)`).
-
-    Lists that share an abstract definition share counters, as in Word; a list
-    instance with a start override restarts them when first used.
-    """
-
-    def __init__(self, root: Element | None, W: str, note) -> None:
-        self.W, self.note = W, note
-        self.abstract: dict[str, dict[int, _Level]] = {}
-        self.nums: dict[str, tuple[str, dict[int, int]]] = {}
-        self.counters: dict[str, list[int]] = {}
-        self.started: set[str] = set()
-        if root is None:
-            return
-        for a in root.iter(W + "abstractNum"):
-            self.abstract[a.get(W + "abstractNumId", "")] = {lvl: level for el in a.iter(W + "lvl")
-                                                            if (lvl := self._level_index(el.get(W + "ilvl"))) is not None
-                                                            for level in [self._level(el)]}
-        for n in root.iter(W + "num"):
-            overrides = {}
-            for o in n.iter(W + "lvlOverride"):
-                lvl, start = self._level_index(o.get(W + "ilvl")), _int(_val(o, W + "startOverride", W))
-                if lvl is not None and start is not None:
-                    overrides[lvl] = start
-            self.nums[n.get(W + "numId", "")] = (_val(n, W + "abstractNumId", W) or "", overrides)
-
-    def _level_index(self, value: str | None) -> int | None:
-        level = _int(value)
-        if level is None or not 0 <= level <= MAX_LEVEL:
-            self.note(f"has a numbering level Word does not use ({_shown(value)}); those paragraphs are read without their number")
-            return None
-        return level
-
-    def _level(self, el: Element) -> _Level:
-        W = self.W
-        start = _int(_val(el, W + "start", W))
-        return _Level(start=1 if start is None else max(start, 0), format=_val(el, W + "numFmt", W) or "decimal",
-                      text=_val(el, W + "lvlText", W) or "")
-
-    def render(self, num_id: str, level_value: str | None) -> tuple[str | None, bool]:
-        level = 0 if level_value is None else self._level_index(level_value)
-        if level is None:
-            return None, False
-        if num_id not in self.nums or self.nums[num_id][0] not in self.abstract:
-            self.note(f"uses a list (numbering {_shown(num_id)}) it does not define; those paragraphs are read without their number")
-            return None, False
-        abstract_id, overrides = self.nums[num_id]
-        levels = self.abstract[abstract_id]
-        counters = self.counters.setdefault(abstract_id, [levels[i].start - 1 if i in levels else 0 for i in range(MAX_LEVEL + 1)])
-        if num_id not in self.started:
-            self.started.add(num_id)
-            for lvl, start in overrides.items():
-                counters[lvl] = max(start, 0) - 1
-        counters[level] += 1
-        for deeper in range(level + 1, MAX_LEVEL + 1):
-            counters[deeper] = levels[deeper].start - 1 if deeper in levels else 0
-        this = levels.get(level, _Level(text=f"%{level + 1}."))
-        if this.format in ("bullet", "none"):
-            return None, this.format == "bullet"
-
-        def placeholder(match: re.Match) -> str:
-            i = int(match.group(1)) - 1
-            return _format_number(counters[i], levels[i].format if i in levels else "decimal") if 0 <= i <= level else ""
-
-        shown = re.sub(r"%(\d)", placeholder, this.text).strip().rstrip(".")
-        return (shown or None), False
-
-
-def _format_number(n: int, fmt: str) -> str:
-    if fmt in ("lowerLetter", "upperLetter") and 0 < n <= 780:
-        letter = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
-        return letter.upper() if fmt == "upperLetter" else letter
-    if fmt in ("lowerRoman", "upperRoman") and 0 < n < 4000:
-        roman = _roman(n)
-        return roman if fmt == "upperRoman" else roman.lower()
-    return str(n)
-
-
-def _roman(n: int) -> str:
-    out = []
-    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-                           (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        count, n = divmod(n, value)
-        out.append(letters * count)
-    return "".join(out)
-
-
 def _local(tag) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
-def _val(parent: Element | None, tag: str, W: str) -> str | None:
-    """The `w:val` of a child element, or None."""
-    if parent is None:
-        return None
-    child = parent.find(tag)
-    return None if child is None else child.get(W + "val")
-
-
 def _on(toggle: Element | None, W: str) -> bool:
     return toggle is not None and toggle.get(W + "val", "true") not in ("0", "false", "off")
-
-
-def _int(value: str | None) -> int | None:
-    """An integer attribute, or None for anything Word would not write (letters, 30 digits)."""
-    if value is None or len(value) > 9:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return None
-
-
-def _shown(value: str | None) -> str:
-    return "missing" if value is None else repr(visible(value[:20]))
 
 
 def _symbol(code: str | None) -> str:
