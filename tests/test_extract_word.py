@@ -158,6 +158,7 @@ def test_relationship_to_a_missing_part_is_noted(tmp_path):
     text = extract(path)
     assert [x.text for x in text.passages] == ["Clause."]
     assert any("footnotes" in n for n in text.notes)
+    assert any("cites a footnote it does not contain (footnote '1')" in n for n in text.notes)
 
 
 def test_invisible_characters_removed_from_word_text(tmp_path):

@@ -195,6 +195,8 @@ class _Word:
         """A footnote or endnote's text, once, after the paragraph that cites it."""
         kind, note_id = cited
         element = (self.footnotes if kind == "footnote" else self.endnotes).get(note_id)
+        if element is None:
+            self.note(f"cites a {kind} it does not contain ({kind} {visible(note_id[:20])!r}); read without it")
         if element is None or cited in self.expanded:
             return
         self.expanded.add(cited)
