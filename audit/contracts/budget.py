@@ -22,8 +22,8 @@ class Allowance:
     a page of a council PDF a few hundred drawing operations, each costing pypdf ~50 us)."""
 
     characters: int = 5_000_000
-    operations: int = 200_000  # PDF drawing operations, pages sharing a stream counted each time ...
-    operations_per_byte: float = 0.5  # ... plus this many for every byte of the file: work grows with size, not more
+    operations: int = 100_000  # PDF drawing operations, pages sharing a stream counted each time ...
+    operations_per_byte: float = 1.0  # ... plus one for every byte of the file: work grows with size, not more
     content_bytes: int = 32 * 1024 * 1024  # decoded PDF page content, shared streams counted each time
     cpu_seconds: float = 60.0
 
