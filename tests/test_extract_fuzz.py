@@ -176,8 +176,8 @@ def test_fuzzed_pdf_objects(tmp_path, edits, xref_intact):
     for edit in edits:
         apply_edit(objects, edit)
     data = assemble(objects, root=1)
-    if not xref_intact:  # offsets that point a few bytes off, as after a careless edit
-        data = data.replace(b" 00000 n", b" 00000 n", 1)[:-40] + re.sub(rb"\d", b"7", data[-40:], count=2)
+    if not xref_intact:  # a startxref offset pointing elsewhere, as after a careless edit
+        data = data[:-40] + re.sub(rb"\d", b"7", data[-40:], count=2)
     path = tmp_path / "fuzz.pdf"
     path.write_bytes(data)
     check(runner.invoke(app, ["contracts", str(path)]))
