@@ -31,6 +31,17 @@ def test_pdf_hyphenated_line_breaks_rejoined():
     assert text.passages[0].text == "4.1 An incentive payment will be made for each successful completion of treatment by an opiate user."
 
 
+def test_reflow_is_linear_in_the_text():
+    """One paragraph of 200,000 lines (a hostile page) re-flows in one pass, not line by line over the whole text."""
+    import time
+
+    lines = ["word and word-"] + ["ing more words on this line"] * 200_000
+    start = time.process_time()
+    text = pdf_passages([lines], "c.pdf")
+    assert time.process_time() - start < 20  # a guard against a hang (quadratic joining takes hours), not a speed target
+    assert text.passages[0].text.startswith("word and wording more words")
+
+
 def test_written_pdf_has_a_text_layer_with_pound_signs(tmp_path):
     path = text_pdf(tmp_path / "c.pdf", [["5.1 A payment of £250 (per client) is made for each successful completion."]])
     assert [p.text for p in extract(path).passages] == ["5.1 A payment of £250 (per client) is made for each successful completion."]

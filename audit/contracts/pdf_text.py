@@ -24,6 +24,7 @@ from audit.errors import InputRefused
 from audit.safety import LIMITS, check_regular_file
 
 TABLE_ROW_RE = re.compile(r"(?<=\S)\s{3,}(?=\S)")
+HYPHENATED = re.compile(r"[A-Za-z]-$")
 OPERATIONS_PER_CHECK = 512  # the visitor counts operations and spends them in batches
 
 
@@ -170,11 +171,12 @@ def _ends_paragraph(previous: str, width: int) -> bool:
 
 
 def _join_lines(lines: list[str]) -> str:
-    """Join lines, re-joining words hyphenated across a line break (`treat-` + `ment`)."""
-    text = lines[0]
-    for line in lines[1:]:
-        if re.search(r"[A-Za-z]-$", text) and re.match(r"[a-z]", line):
-            text = text[:-1] + line
+    """Join lines, re-joining words hyphenated across a line break (`treat-` + `ment`); linear in the text."""
+    pieces = [lines[0]]
+    for previous, line in zip(lines, lines[1:]):
+        if HYPHENATED.search(previous) and line[:1].islower() and line[:1].isascii():
+            pieces[-1] = pieces[-1][:-1]
         else:
-            text = f"{text} {line}"
-    return text
+            pieces.append(" ")
+        pieces.append(line)
+    return "".join(pieces)
