@@ -60,7 +60,9 @@ def read_docx(path: Path, budget: Budget) -> WordText:
 
 
 def _wanted(members) -> set[str]:
-    return {m.filename for m in members if m.filename.startswith(("word/", "_rels/")) and m.filename.endswith((".xml", ".rels"))}
+    """The parts the reader may need kept in memory: Word's XML and relationships, none larger than a part may be."""
+    return {m.filename for m in members if m.filename.startswith(("word/", "_rels/")) and m.filename.endswith((".xml", ".rels"))
+            and m.file_size <= MAX_PART_BYTES}
 
 
 @dataclass
@@ -101,8 +103,8 @@ class _Word:
 
     def _xml(self, name: str) -> Element:
         data = self.parts.get(name)
-        if data is None:
-            raise InputRefused(self.path, f"is not a {KIND}: it has no {name}")
+        if data is None:  # absent, or too large to be kept (see _wanted)
+            raise InputRefused(self.path, f"is not a {KIND} the scan can read: its {name} is missing or over {MAX_PART_BYTES >> 20} MB")
         if len(data) > MAX_PART_BYTES:
             raise InputRefused(self.path, f"has a {len(data) // (1024 * 1024)} MB {name}, more text than any contract")
         try:
