@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -120,5 +121,5 @@ def test_to_unicode_map_to_invalid_characters_gives_printable_utf8(tmp_path, tar
     assert passages, "the ordinary sentences around the hostile glyphs are still read"
     assert passages[0].text.startswith("4.1 The provider is paid per completion")
     for passage in passages:
-        assert passage.text.isprintable()
+        assert not re.search(r"[\x00-\x1f\x7f-\x9f\u200b\ufffe\ud800-\udfff]", passage.text)
         passage.text.encode("utf-8")  # strict: a lone surrogate would raise

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 import pytest
 
 from audit.contracts.extract import extract
 from audit.contracts.plain_text import decode
-from audit.contracts.visible import visible
+from audit.contracts.seen import as_seen
 from audit.errors import InputRefused
 
+NEVER_SEEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ud800-\udfff\ue000-\uf8ff]")  # bidi marks are kept
 CLAUSE = "5.1 A payment of £250 is made for each successful completion.\n\n5.2 Treatment is not time-limited.\n"
 
 
@@ -60,8 +62,8 @@ def test_control_and_invisible_characters_never_reach_a_passage(tmp_path):
     path = tmp_path / "c.md"
     path.write_bytes("# Pay\x1b[2Jment\n\n5.1 Paid on succ\u200bessful\u00a0completion\u202e of treatment\x07.\n".encode())
     passages = extract(path).passages
-    assert [x.text for x in passages] == ["Pay [2Jment", "5.1 Paid on successful completion of treatment ."]
-    assert all(x.text.isprintable() and x.text.encode("utf-8") for x in passages)
+    assert [x.text for x in passages] == ["Pay [2Jment", "5.1 Paid on successful completion\u202e of treatment ."]
+    assert all(not NEVER_SEEN.search(x.text) and x.text.encode("utf-8") for x in passages)
 
 
 @pytest.mark.parametrize("text,shown", [
@@ -69,13 +71,13 @@ def test_control_and_invisible_characters_never_reach_a_passage(tmp_path):
     ("tab\there", "tab here"),
     ("zero\u200bwidth\u2060joined", "zerowidthjoined"),
     ("soft\u00adhyphen", "softhyphen"),
-    ("bidi \u202eoverride\u202c and \u2066isolate\u2069", "bidi override and isolate"),
+    ("bidi \u202eoverride\u202c and \u2066isolate\u2069 kept", "bidi \u202eoverride\u202c and \u2066isolate\u2069 kept"),
     ("lone \udc80 surrogate", "lone \ufffd surrogate"),
     ("symbol-font bullet \uf0b7 item", "symbol-font bullet   item"),
     ("nul\x00 bell\x07 esc\x1b del\x7f c1\x9b", "nul  bell  esc  del  c1 "),
     ("non\u00a0breaking", "non breaking"),
     ("£ é ü 中文", "£ é ü 中文"),
 ])
-def test_visible(text, shown):
-    assert visible(text) == shown
-    assert visible(text).isprintable()
+def test_as_seen(text, shown):
+    assert as_seen(text) == shown
+    assert not NEVER_SEEN.search(as_seen(text))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
-from audit.contracts.visible import visible
+from audit.contracts.seen import as_seen
 
 MAX_LEVEL = 8  # Word's levels are 0-8
 PLACEHOLDER = re.compile(r"%(\d)")  # `%2` in a level's text: the counter of level 2
@@ -184,4 +184,4 @@ def integer(value: str | None) -> int | None:
 
 
 def _shown(value: str | None) -> str:
-    return "missing" if value is None else repr(visible(value[:20]))
+    return "missing" if value is None else repr(as_seen(value[:20]))

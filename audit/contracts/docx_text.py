@@ -25,7 +25,7 @@ from defusedxml.ElementTree import fromstring
 from audit.contracts.budget import Budget
 from audit.contracts.docx_numbering import Numbering, Style, Styles, integer, value
 from audit.contracts.passages import Passage, clause_number, looks_like_heading, normalise_space
-from audit.contracts.visible import visible
+from audit.contracts.seen import as_seen
 from audit.errors import InputRefused
 from audit.safety import check_ooxml
 
@@ -110,7 +110,7 @@ class _Word:
         try:
             return fromstring(bytes(data))
         except (ParseError, DefusedXmlException, ValueError, LookupError) as exc:  # LookupError: an unknown encoding
-            raise InputRefused(self.path, f"is corrupt (part {name} is not well-formed XML: {visible(str(exc)[:80])})") from None
+            raise InputRefused(self.path, f"is corrupt (part {name} is not well-formed XML: {as_seen(str(exc)[:80])})") from None
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
         """rId -> (relationship type's last word, target part name) for one part."""
@@ -167,7 +167,7 @@ class _Word:
         para = _Para()
         self._inline(p, para)
         self.fields = [f for f in self.fields if f]  # a field code never runs past its paragraph
-        text = normalise_space(visible("".join(para.text)))
+        text = normalise_space(as_seen("".join(para.text)))
         self.budget.spend(len(text))
         style = self.styles.of(p)
         number, bullet = self._number(p, style)
@@ -198,7 +198,7 @@ class _Word:
         kind, note_id = cited
         element = (self.footnotes if kind == "footnote" else self.endnotes).get(note_id)
         if element is None:
-            self.note(f"cites a {kind} it does not contain ({kind} {visible(note_id[:20])!r}); read without it")
+            self.note(f"cites a {kind} it does not contain ({kind} {as_seen(note_id[:20])!r}); read without it")
         if element is None or cited in self.expanded:
             return
         self.expanded.add(cited)
@@ -356,7 +356,7 @@ class _Word:
                 para = _Para()
                 self._inline(p, para)
                 self.fields.clear()
-                text = normalise_space(visible("".join(para.text)))
+                text = normalise_space(as_seen("".join(para.text)))
                 if text:
                     lines.add(text)
         return sorted(lines)
@@ -371,8 +371,8 @@ def _on(toggle: Element | None, W: str) -> bool:
 
 
 def _symbol(code: str | None) -> str:
-    """A `w:sym` character: symbol fonts use private code points, which `visible` shows as a space."""
+    """A `w:sym` character: symbol fonts use private code points, which `as_seen` shows as a space."""
     try:
-        return visible(chr(int(code, 16))) if code and len(code) <= 6 else " "
+        return as_seen(chr(int(code, 16))) if code and len(code) <= 6 else " "
     except ValueError:
         return " "

@@ -19,7 +19,7 @@ from audit.contracts.budget import Budget
 from audit.contracts.extract import ContractText
 from audit.contracts.passages import Passage, clause_number, looks_like_heading, normalise_space
 from audit.contracts.plain_text import BULLET_RE
-from audit.contracts.visible import visible
+from audit.contracts.seen import as_seen
 from audit.errors import InputRefused
 from audit.safety import LIMITS, check_regular_file
 
@@ -75,7 +75,7 @@ def _pdf_lines(path: Path, reader, budget: Budget) -> list[list[str]]:
         text = page.extract_text(visitor_operand_before=counter)
         counter.flush()
         budget.spend(characters=len(text))
-        out.append([visible(line) for line in text.splitlines()])
+        out.append([as_seen(line) for line in text.splitlines()])
     return out
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from audit.contracts.budget import Budget
 from audit.contracts.passages import Passage, clause_number, looks_like_heading, normalise_space
-from audit.contracts.visible import visible
+from audit.contracts.seen import as_seen
 from audit.errors import InputRefused
 from audit.safety import check_regular_file
 
@@ -71,7 +71,7 @@ def read_text(path: Path, budget: Budget) -> list[Passage]:
     budget.spend(characters=len(text) - size // 4)
     if len(CONTROL_RE.findall(text[:65536])) > max(8, 0.01 * min(len(text), 65536)):
         raise InputRefused(path, "is not a text file")
-    return text_passages([visible(line) for line in text.splitlines()], str(path))
+    return text_passages([as_seen(line) for line in text.splitlines()], str(path))
 
 
 def text_passages(lines: list[str], file: str) -> list[Passage]:
