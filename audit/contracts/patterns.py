@@ -23,11 +23,11 @@ def _re(*alternatives: str) -> re.Pattern[str]:
 
 NUM = (r"(?:\d{1,3}(?:\s?-\s?\d{1,3})?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
        r"fourteen|fifteen|sixteen|eighteen|twenty(?:[- ]\w{3,5})?|thirty(?:[- ]\w{3,5})?|a|an)")
-UNIT = r"(?:weeks?|months?|years?|days?)"
+UNIT = r"(?:weeks?|months?|years?|days?|hours?)"
 DURATION = rf"(?:\(?{NUM}\)?(?:\s*\(\d{{1,3}}\))?[- ]{UNIT})"
 WORDS = r"(?:[\w'/-]+[,;:]?\s+)"  # one word and its space, for bounded word windows
-CORE = (r"(?:OST|opioid\s+substitut\w*|opiate\s+substitut\w*|substitut\w*\s+(?:prescrib\w*|treatment|therapy|medication)|"
-        r"methadone|buprenorphine|maintenance\s+prescrib\w*|prescri\w*|treatment|medication|detox\w*|MAT)")
+CORE = (r"(?:\bOST\b|opioid\s+substitut\w*|opiate\s+substitut\w*|substitut\w*\s+(?:prescrib\w*|treatment|therapy|medication)|"
+        r"methadone|buprenorphine|maintenance\s+prescrib\w*|prescri\w*|treatment|medication|detox\w*|\b(?:MAT|MMT|OAT|OMT|ORT|MOUD)\b)")
 
 PATTERNS: dict[str, re.Pattern[str]] = {
     # money of any kind
@@ -65,7 +65,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:has|have|had|did)\s+not\s+(?:returned|re-?entered|re-?presented)\b", r"\bcomplete\s+as\s+planned\b",
         r"\bdoes\s+not\s+(?:return|re-?enter)\b", r"\bdo\s+not\s+re-?present\b", r"\bnon[- ]?re[- ]?present\w*", r"\bnot\s+re[- ]?present\w*",
         r"\bre[- ]?presentations?\b", r"\bC19[a-d]?\b", r"\btreatment\s+exits?\b", r"\babstinen\w*\s+at\s+(?:exit|discharge)",
-        r"\b(?:leav|exit|discharg)\w*\s+(?:from\s+)?(?:structured\s+)?treatment\s+(?:(?:drug|opiate|dependence)[- ]?free\b|free\s+(?:from|of)\s+(?:all\s+|any\s+)?(?:drugs?|dependence|opiates?|opioids?)\b)",
+        r"\b(?:leav|exit|discharg)\w*\s+(?:from\s+)?(?:structured\s+)?treatment\s+(?:(?:drug|opiate|dependence)[- ]?free\b|free\s+(?:from|of)\s+(?:all\s+|any\s+|their\s+)?(?:drugs?|dependence|dependency|opiates?|opioids?)\b)",
         r"\bdischarged\s+(?:from\s+treatment\s+)?(?:successfully|drug[- ]?free|free\s+(?:of|from))"),
     # outcome states that mean leaving treatment only when money is tied to them ("drug-free recovery" as an aim is neither)
     "completion_weak": _re(
@@ -99,7 +99,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     # the subject of a time limit: treatment, prescribing, OST
     "treatment": _re(CORE, r"\bin\s+(?:the\s+)?service\b", r"\bepisodes?\b", r"\bmaintenance\b", r"\bstay\s+on\b"),
     "core_treatment": _re(r"\bOST\b", r"\bopioid\s+substitut\w*", r"\bopiate\s+substitut\w*", r"\bsubstitut\w*\s+(?:prescrib\w*|treatment|therapy|medication)",
-                          r"\bheroin\s+substitut\w*", r"\bmethadone\b", r"\bbuprenorphine\b", r"\bmaintenance\s+prescrib\w*",
+                          r"\bheroin\s+substitut\w*", r"\b(?:MMT|OAT|OMT|ORT|MOUD)\b", r"\bmethadone\b", r"\bbuprenorphine\b", r"\bmaintenance\s+prescrib\w*",
                           r"\bprescriptions?\b", r"\btreatment\s+episodes?\b", r"\bin\s+treatment\s+for\b", r"\bprescribing\b"),
     "duration": re.compile(DURATION, F),
     # a limit on how long: the strong constructs (a limit unless negated, questioned or argued against)
@@ -130,18 +130,34 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:must|shall|will)\s+(?:all\s+)?(?:include|have|agree|follow)\s+(?:a\s+)?(?:dose\s+)?(?:reduction|detox\w*|tapering)\s+(?:schedule|plan|regime)",
         r"\breduc\w*\s+to\s+zero\b",
         r"\b(?:reduc\w*|taper\w*)\s+(?:\S+\s+){0,8}?until\s+(?:\S+\s+){0,5}?(?:drug[- ]?free|opiate[- ]?free|abstinent|off\s+\w+|zero|detox\w*)"),
+    # restricting access to treatment or imposing a limit with no duration: a limit only in some readings (review),
+    # and evidence of NO_TIME_LIMIT when argued against ("restricting access to substitution treatment leads to relapse")
+    "limit_soft": _re(
+        r"\b(?:restrict\w*|limit\w*|ration\w*|curtail\w*)\s+(?:\w+\s+)?(?:access\s+to|the\s+availability\s+of|the\s+supply\s+of)\b",
+        r"\b(?:restrict\w*|limit\w*|ration\w*|curtail\w*)\s+(?:this|that|such|their|its)\s+(?:access|availability|supply)\b",
+        r"\b(?:impos\w*|introduc\w*|appl(?:y|ying|ied)|set(?:ting)?|plac\w*|enforc\w*)\s+(?:a\s+|any\s+)?(?:\w+\s+)?(?:time[- ]limits?|limits?\s+on\s+(?:how\s+long|the\s+length|the\s+duration))\b"),
     # weaker signs of a limit: a person reads them when the subject is treatment
     "limit_weak": _re(
         rf"\bfor\s+up\s+to\s+{DURATION}", rf"\bup\s+to\s+{DURATION}\s+(?:of\s+)?(?:treatment|prescribing|OST)",
         r"\bfor\s+a\s+(?:fixed|set|limited|specified|defined|finite)\s+(?:period|time|number\s+of\s+(?:weeks|months))",
         rf"\b(?:expected|required|aim|plan)\w*\s+to\s+(?:\w+\s+){{0,3}}(?:reduce|detox\w*|come\s+off|be\s+abstinent|be\s+drug[- ]?free|exit|leave)\s+{WORDS}{{0,6}}(?:within|by|after)\s+{DURATION}",
         r"\bexit\s+(?:plans?|strateg\w+)\b", r"\bstep(?:ped)?[- ]down\b"),
+    # a length stated for treatment that no rule settles ("methadone for 12 weeks", "a 16-week reduction"): a person reads it
+    "length_on_treatment": _re(
+        rf"\b(?:prescrib\w*|treatment|detox\w*|reduction|methadone|buprenorphine|OST|maintenance|substitut\w*)\s+{WORDS}{{0,4}}?(?:for|over|lasting|of)\s+(?:a\s+(?:period|maximum)\s+of\s+)?{DURATION}",
+        rf"\b{NUM}[- ](?:weeks?|months?|days?)\s+(?:\w+\s+)?(?:OST|methadone|buprenorphine|prescrib\w*|detox\w*|reduction|maintenance)\s+(?:programme|course|regime|script|prescription|period|plan)s?\b"),
     # explicit statements that treatment is not time-limited
     "no_time_limit": _re(
         r"\b(?:long[- ]term|lifelong|indefinite)\s+(?:or\s+(?:lifelong|long[- ]term|indefinite)\s+)?(?:maintenance|prescribing|OST|treatment|substitut\w*|opioid\s+substitut\w*)",
         r"\bfor\s+as\s+long\s+as\s+(?:it\s+|they\s+|he\s+or\s+she\s+|the\s+\w+\s+(?:user\s+)?|is\s+|it\s+is\s+|people\s+|clinically\s+)?(?:benefit|need|is\s+needed|is\s+clinically|required|request|want|wish|choose|helpful|helps|appropriate|necessary)\w*",
         r"\bno\s+(?:upper|maximum|fixed|set|time)\s+limit\b",
-        r"\b(?:length|duration)\s+of\s+(?:time\s+(?:in|on)\s+)?(?:treatment|prescribing|OST|medication)\s+(?:will\s+be|is|shall\s+be)\s+(?:determined|decided|based|set)\s+(?:by|on)\s+(?:\S+\s+){0,3}?needs?\b",
+        # "it may last as long as it is necessary", "stay on it as long as they need": length follows the need, with or without "for"
+        r"\b(?:last|lasts|continue|continues|remain|remains|stay|stays)\s+(?:on\s+(?:it|\w+)\s+)?(?:for\s+)?as\s+long\s+as\s+(?:it\s+is\s+|is\s+|they\s+|he\s+or\s+she\s+|clinically\s+)?"
+        r"(?:necessary|needed|need|required|benefit\w*|clinically|helpful|appropriate|wish|want|choose)\w*",
+        r"\b(?:length|duration)\s+of\s+(?:time\s+(?:in|on)\s+)?(?:\w+\s+){0,2}?(?:treatment|prescribing|OST|medication)\s+(?:will\s+be|is|shall\s+be|will|should|must)\s+"
+        r"(?:(?:determined|decided|based|set)\s+(?:by|on)|depend\w*\s+(?:on|upon))\s+(?:\S+\s+){0,4}?(?:needs?|patient|client|individual|person|service\s+user|condition|progress|clinical)\w*\b",
+        # no end fixed in advance: "without a set end date", "no fixed duration"
+        r"\b(?:without|no)\s+(?:a\s+|any\s+)?(?:fixed|set|defined|planned)\s+(?:end(?:\s+date|\s+point)?|endpoint|duration|length|time\s+frame|timescale)\b",
         r"\bopen[- ]ended\s+(?:treatment|prescribing|OST|maintenance)\b", r"\bcontinue\w*\s+(?:\w+\s+){0,2}indefinitely\b",
         r"\b(?:nobody|no\s+one|no\s+client|no\s+service\s+user|no\s+person)\s+will\s+be\s+(?:required|expected|asked|made|forced|pressured)\s+to\s+(?:reduce|stop|leave|come\s+off|detox\w*)",
         r"\b(?:not|nobody|no\s+one|no\s+client)\s+(?:\w+\s+){0,2}(?:be\s+)?discharged\s+(?:\w+\s+){0,3}?(?:simply\s+|solely\s+|just\s+|only\s+)?because\s+of\s+(?:the\s+)?(?:length|time|duration)"),

@@ -33,7 +33,9 @@ AGAINST_RE = re.compile(
     r"\b(?:increase|increases|raise|raises|raising|increasing)\s+(?:the\s+)?(?:risk|possibility|likelihood|chance)s?\s+of\s+(?:relapse|death|overdose|harm)|"
     r"\bcaus\w*\s+(?:relapse|harm|death)|\bdrive\s+up\s+crime\b|\bharmful\b|\bcounter[- ]?productive\b|\bperverse\b|\bargue\w*\s+against\b|"
     r"\boppos\w*\b|\bfear\w*|\bunintended\s+consequences?\b|\bconcerns?\s+(?:about|over|that)\b|\breject\w*|\bwarn\w*|\bcriticis\w*|"
-    r"\bnot\s+benefit\b|\b(?:result|resulting|lead|leading)\s+(?:in|to)\s+(?:\S+\s+){0,4}?(?:relaps\w*|death|overdose|crime|harm)|\bnot\s+based\s+on\s+(?:the\s+)?evidence\b|\bmore\s+harm\s+than\s+good\b|\bno\s+evidence\s+(?:that|for|to\s+support)\b|\bagainst\s+(?:the\s+)?(?:use|introduction|imposition)\s+of\b|\bunethical\b", F)
+    r"\bnot\s+benefit\b|\b(?:result\w*|lead|leads|leading|led)\s+(?:in|to)\s+(?:\S+\s+){0,6}?(?:relaps\w*|death|deaths|dying|overdose\w*|crime|harm\w*)|"
+    r"\b(?:result\w*|lead|leads|leading|led)\s+(?:in|to)\s+(?:an?\s+)?(?:more|increased|higher|greater|poorer|worse|lower|reduced|fewer)\s+(?:\w+\s+){0,3}?(?:use|retention|risk|outcomes?|harm\w*|deaths?|crime|relapse)\b|"
+    r"\bassociated\s+with\s+(?:an?\s+)?(?:increased|higher|greater|more)\s+(?:risk|harm|deaths?|mortality|relapse|overdose)|\bnot\s+based\s+on\s+(?:the\s+)?evidence\b|\bmore\s+harm\s+than\s+good\b|\bno\s+evidence\s+(?:that|for|to\s+support)\b|\bagainst\s+(?:the\s+)?(?:use|introduction|imposition)\s+of\b|\bunethical\b", F)
 # the sentence reports what a study or evaluation found, not what a contract does
 EVIDENCE_RE = re.compile(r"\b(?:found|findings?|evaluation|stud(?:y|ies)|led\s+to|lead\s+to|associated\s+with|"
                          r"(?:had|have|has|showed|saw|were)\s+(?:lower|higher|fewer)|backfired|impact\s+of|effects?\s+of|linked\s+to\s+(?:higher|lower|better|worse))\b", F)
