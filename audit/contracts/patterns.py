@@ -135,6 +135,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "limit_soft": _re(
         r"\b(?:restrict\w*|limit\w*|ration\w*|curtail\w*)\s+(?:\w+\s+)?(?:access\s+to|the\s+availability\s+of|the\s+supply\s+of)\b",
         r"\b(?:restrict\w*|limit\w*|ration\w*|curtail\w*)\s+(?:this|that|such|their|its)\s+(?:access|availability|supply)\b",
+        r"\baccess\s+to\s+(?:\w+\s+){0,3}?(?:will|shall|is|are|should|must|may)\s+be\s+(?:restricted|limited|rationed|curtailed|withdrawn)\b",
+        r"\b(?:forc|push|mov|tak|tapering|transferr)\w*\s+(?:people|clients|patients|service\s+users|them|everyone|users)\s+off\s+(?:their\s+|all\s+)?"
+        r"(?:methadone|OST|OAT|MMT|medication|substitut\w*|prescri\w*|buprenorphine|scripts?)",
         r"\b(?:impos\w*|introduc\w*|appl(?:y|ying|ied)|set(?:ting)?|plac\w*|enforc\w*)\s+(?:a\s+|any\s+)?(?:\w+\s+)?(?:time[- ]limits?|limits?\s+on\s+(?:how\s+long|the\s+length|the\s+duration))\b"),
     # weaker signs of a limit: a person reads them when the subject is treatment
     "limit_weak": _re(

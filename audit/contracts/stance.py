@@ -35,6 +35,9 @@ AGAINST_RE = re.compile(
     r"\boppos\w*\b|\bfear\w*|\bunintended\s+consequences?\b|\bconcerns?\s+(?:about|over|that)\b|\breject\w*|\bwarn\w*|\bcriticis\w*|"
     r"\bnot\s+benefit\b|\b(?:result\w*|lead|leads|leading|led)\s+(?:in|to)\s+(?:\S+\s+){0,6}?(?:relaps\w*|death|deaths|dying|overdose\w*|crime|harm\w*)|"
     r"\b(?:result\w*|lead|leads|leading|led)\s+(?:in|to)\s+(?:an?\s+)?(?:more|increased|higher|greater|poorer|worse|lower|reduced|fewer)\s+(?:\w+\s+){0,3}?(?:use|retention|risk|outcomes?|harm\w*|deaths?|crime|relapse)\b|"
+    r"\bdriv\w*\s+(?:up\s+)?(?:relapse|overdose\w*|deaths?|crime|harm)\b|\bback\s+(?:on)?to\s+(?:street\s+|illicit\s+)?(?:heroin|drug\s+use|illicit\s+drugs)\b|"
+    r"\b(?:increase|increases|increasing|raise|raises|raising)\s+(?:the\s+)?(?:\w+\s+){0,3}?(?:deaths|overdoses?|relapse|crime|harm)\b|"
+    r"\bturn\w*\s+down\b|\brul(?:ed|ing)\s+out\b|\bdismiss\w*|\bdecided\s+against\b|\bdeclin\w*\s+to\s+(?:recommend|support|introduce|impose|adopt)\b|"
     r"\bassociated\s+with\s+(?:an?\s+)?(?:increased|higher|greater|more)\s+(?:risk|harm|deaths?|mortality|relapse|overdose)|\bnot\s+based\s+on\s+(?:the\s+)?evidence\b|\bmore\s+harm\s+than\s+good\b|\bno\s+evidence\s+(?:that|for|to\s+support)\b|\bagainst\s+(?:the\s+)?(?:use|introduction|imposition)\s+of\b|\bunethical\b", F)
 # the sentence reports what a study or evaluation found, not what a contract does
 EVIDENCE_RE = re.compile(r"\b(?:found|findings?|evaluation|stud(?:y|ies)|led\s+to|lead\s+to|associated\s+with|"
