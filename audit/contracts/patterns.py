@@ -37,7 +37,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bfinancial(?:ly)?\b", r"\bwith(?:hold|held|holding)\b", r"\bretained\b", r"\bclaw(?:ed|s)?[- ]?back\b",
         r"\bdeductions?\b", r"\bdeducted\b", r"\bpenalt(?:y|ies)\b", r"\bcontract\s+(?:value|price|sum)\b",
         r"\b(?:annual|quarterly|total)\s+(?:contract\s+)?(?:value|price|sum|budget)\b", r"\bprice\b", r"\bperformance[- ]related\b",
-        r"\bat\s+risk\b", r"£\s?\d", r"\bfees?\b", r"\bfunding\b", r"\bfunded\b", r"\bbudget\b", r"\bclaims?\b(?=\s+(?:for|payment|are|will|may|can|must|shall))",
+        r"\bat\s+risk\b", r"£\s?\d", r"\bfees?\b", r"\bfunding\b", r"\bfunded\b", r"\bbudget\b", r"\b(?:income|earnings|revenue)\b", r"\bclaims?\b(?=\s+(?:for|payment|are|will|may|can|must|shall))",
         r"\b\d{1,3}\s?(?:%|per\s?cent)\s+(?:of\s+(?:the\s+)?(?:annual\s+|total\s+|quarterly\s+)?(?:contract\s+|service\s+)?(?:value|price|payment|sum|budget|income)|by\s+results)"),
     # money tied to outcomes or results: strong enough to carry to neighbouring text
     "money_outcome": _re(
@@ -72,7 +72,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bdrug[- ]?free\b", r"\bopiate[- ]?free\b", r"\bdependence[- ]?free\b", r"\babstinen\w*",
         r"\b(?:free\s+(?:from|of)|freedom\s+from)\s+(?:the\s+|all\s+|any\s+)?(?:drug|dependence|dependency|opiate|opioid|substance)\w*(?:\(s\))?",
         r"\bdischarg\w*\s+from\s+(?:structured\s+)?(?:treatment|OST|prescribing|the\s+service)", r"\bnumbers?\s+completing\b",
-        r"\bexit\w*\s+(?:from\s+)?(?:structured\s+)?treatment\b", r"\bsuccessful\s+outcomes?\s+(?:of|from)\s+treatment\b"),
+        r"\bexit\w*\s+(?:from\s+)?(?:structured\s+)?treatment\b", r"\bsuccessful\s+outcomes?\s+(?:of|from)\s+treatment\b",
+        r"\bleav\w*\s+(?:structured\s+)?treatment\b", r"\bno\s+longer\s+(?:need|needs|needed|require|requires|required)\s+(?:\w+\s+)?(?:treatment|the\s+service|prescribing|a\s+prescription)\b"),
     # what follows "completion" when it is not leaving treatment: training, a form, the contract
     "not_treatment_completion": re.compile(
         r"\W{0,3}(?:of\s+(?:(?:the|a|an|their|each|any|this|all|following|relevant|required|mandatory|its)\s+){0,3}|"
