@@ -126,6 +126,8 @@ def test_activity_money_elsewhere_in_the_passage_does_not_carry():
     ("Moving clients off their OST too early raises the number of deaths.", ("NO_TIME_LIMIT", CLEAR)),
     ("Imposing a time limit could lead to unintended consequences.", ("NO_TIME_LIMIT", CLEAR)),
     ("The board ruled out a cap on how long anyone can be prescribed buprenorphine.", ("NO_TIME_LIMIT", CLEAR)),
+    ("Should OST be capped at two years? The council's answer is a clear no.", ("NO_TIME_LIMIT", CLEAR)),
+    ("Should OST be capped at two years? Members will decide in March.", None),
     # restriction said, not argued: a person reads it; never a clear limit
     ("Access to substitute prescribing will be restricted after a second treatment episode.", ("TIME_LIMIT", REVIEW)),
     ("Councillors asked whether restricting access to methadone would save money.", None),

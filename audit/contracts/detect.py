@@ -47,6 +47,7 @@ DISAPPROVAL_BEFORE = re.compile(r"\b(?:end|ending|avoid\w*|tackl\w*|reduc\w*|cha
 OPEN_ENDED = re.compile(r"open|long|lifelong|indefinite", re.I)
 AT_LEAST = re.compile(r"\bat\s+least\b|\bminimum\b|\bfirst\b|\bevery\b|\bwithin\b|\bafter\b|\bsince\b|\bago\b|\bmore\s+than\b|\bover\s+the\s+(?:past|last)\b", re.I)
 OR_MORE = re.compile(r"\s*(?:or|and)\s+(?:more|longer|over|above)\b|\s*\+|\s*plus\b", re.I)  # "for five years or more" is a minimum
+ANSWER_NO = re.compile(r"\banswer\s+(?:is|was|has\s+been)\s+(?:now\s+)?(?:\w+\s+){0,2}?[\"'\u201c\u2018]?no\b|^\W*no\W", re.I)  # "Should ...? The answer is no."
 TIME_LIMIT_WORDS = re.compile(r"time[- ]?limit|maximum\s+(?:length|duration|period)|how\s+long|length\s+of|duration\s+of", re.I)
 
 Span = tuple[int, int, str]  # (start, end, cue list name), in the passage text
@@ -253,6 +254,9 @@ def judge_time(text: str, context: Context | None = None) -> Judgement | None:
             _soft_limits(s, subject, context_subject, decoy, candidates, denials)
         for span in limits:
             if s.question:
+                if i + 1 < len(sents) and ANSWER_NO.search(sents[i + 1].text) and (subject or context_subject):
+                    denials.append(Judgement(NO_TIME_LIMIT, "CON-NO-TIME-LIMIT-ARGUED", CLEAR, [span] + subject[:2], explicit_no=True,
+                                             reasons=["a limit is asked about and the next sentence answers no"]))
                 continue
             if s.negated(span[0] - s.start, free) or _post_negated(s, span[1]) or s.against:
                 if subject or context_subject or (s.against and TIME_LIMIT_WORDS.search(text, span[0], span[1])):
