@@ -139,6 +139,7 @@ def test_activity_money_elsewhere_in_the_passage_does_not_carry():
     # caps in hours; abbreviations name the treatment
     ("Methadone may be given for no more than 72 hours while a prescriber is found.", ("TIME_LIMIT", CLEAR)),
     ("Each MMT episode is capped at 18 months.", ("TIME_LIMIT", CLEAR)),
+    ("Methadone prescribing must not exceed ninety (90) days.", ("TIME_LIMIT", CLEAR)),
     # a length stated for treatment that no rule settles is a review; minimums, findings and supervision are not
     ("Clients will receive a 12-week methadone reduction programme.", ("TIME_LIMIT", REVIEW)),
     ("Most clients had been prescribed methadone for ten years or more.", None),

@@ -22,7 +22,7 @@ def _re(*alternatives: str) -> re.Pattern[str]:
 
 
 NUM = (r"(?:\d{1,3}(?:\s?-\s?\d{1,3})?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-       r"fourteen|fifteen|sixteen|eighteen|twenty(?:[- ]\w{3,5})?|thirty(?:[- ]\w{3,5})?|a|an)")
+       r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ]\w{3,5})?|a|an)")
 UNIT = r"(?:weeks?|months?|years?|days?|hours?)"
 DURATION = rf"(?:\(?{NUM}\)?(?:\s*\(\d{{1,3}}\))?[- ]{UNIT})"
 WORDS = r"(?:[\w'/-]+[,;:]?\s+)"  # one word and its space, for bounded word windows
