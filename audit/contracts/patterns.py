@@ -98,7 +98,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\breport\w*", r"\bmonitor\w*", r"\bKPIs?\b", r"\btargets?\b", r"\bbenchmark\w*", r"\bindicators?\b", r"\bNDTMS\b",
         r"\bmeasured?\b", r"\baims?\b"),
     # the subject of a time limit: treatment, prescribing, OST
-    "treatment": _re(CORE, r"\bin\s+(?:the\s+)?service\b", r"\bepisodes?\b", r"\bmaintenance\b", r"\bstay\s+on\b"),
+    "treatment": _re(CORE, r"\btherapy\b", r"\bin\s+(?:the\s+)?service\b", r"\bepisodes?\b", r"\bmaintenance\b", r"\bstay\s+on\b"),
     "core_treatment": _re(r"\bOST\b", r"\bopioid\s+substitut\w*", r"\bopiate\s+substitut\w*", r"\bsubstitut\w*\s+(?:prescrib\w*|treatment|therapy|medication)",
                           r"\bheroin\s+substitut\w*", r"\b(?:MMT|OAT|OMT|ORT|MOUD)\b", r"\bmethadone\b", r"\bbuprenorphine\b", r"\bmaintenance\s+prescrib\w*",
                           r"\bprescriptions?\b", r"\btreatment\s+episodes?\b", r"\bin\s+treatment\s+for\b", r"\bprescribing\b"),
@@ -120,7 +120,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:reduction|detox\w*|withdrawal)(?:\s?(?:/|and|or)\s?(?:reduction|detox\w*|withdrawal))?\s+(?:as|is)\s+(?:a|the)\s+default\b",
         r"\bdefault\s+(?:approach|expectation|position|option|plan|pathway)\s+(?:of|is|will\s+be|should\s+be|must\s+be)\s+(?:\w+\s+){0,4}?(?:reduc\w*|detox\w*|abstinen\w*|withdrawal)",
         rf"\b(?:abstinen\w*|drug[- ]?free|opiate[- ]?free|detox\w*|off\s+(?:all\s+)?(?:medication|OST|methadone|substitut\w*|prescri\w*)|"
-        rf"complete\w*\s+(?:a\s+|their\s+)?(?:detox\w*|reduction)|exit\w*\s+treatment|discharged)\s+{WORDS}{{0,8}}(?:within|by\s+the\s+end\s+of|after|in\s+under|by)\s+(?:{DURATION}|(?:month|week)\s+\d{{1,2}}\b)",
+        rf"complete\w*\s+(?:a\s+|their\s+)?(?:detox\w*|reduction)|exit\w*\s+treatment|discharged)\s+{WORDS}{{0,8}}(?:within|by\s+the\s+end\s+of|after|in\s+under|in(?:\s+(?:about|around|approximately|roughly))?|by)\s+(?:{DURATION}|(?:month|week)\s+\d{{1,2}}\b)",
         rf"\bwithin\s+{DURATION}\W{{1,3}}{WORDS}{{0,8}}(?:abstinen\w*|drug[- ]?free|detox\w*|off\s+(?:medication|OST|methadone))",
         rf"\b(?:beyond|longer\s+than|more\s+than|over|after|exceed\w*)\s+{DURATION}\W{{1,3}}{WORDS}{{0,12}}(?:approv\w*|authoris\w*|authoriz\w*|sign[- ]off|exception\w*|justif\w*|panel|agreed\s+by|permission)",
         rf"\b(?:approv\w*|authoris\w*|permission)\s+{WORDS}{{0,8}}(?:beyond|longer\s+than|more\s+than|after)\s+{DURATION}",
@@ -130,6 +130,10 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:reduction|detox\w*|tapering|withdrawal)\s+(?:schedule|plan|regime|programme)s?\s+(?:\S+\s+){0,8}?(?:to\s+zero|within|must|mandatory|all\s+clients|every)",
         r"\b(?:must|shall|will)\s+(?:all\s+)?(?:include|have|agree|follow)\s+(?:a\s+)?(?:dose\s+)?(?:reduction|detox\w*|tapering)\s+(?:schedule|plan|regime)",
         r"\breduc\w*\s+to\s+zero\b",
+        rf"\b{NUM}[- ](?:years?|months?|weeks?|days?)\s+(?:time\s+)?(?:limit|cap|maximum|ceiling)s?\b",
+        rf"\b(?:reduc\w*|taper\w*)\s+{WORDS}{{0,8}}?(?:zero|nothing|off(?:\s+(?:all\s+|their\s+)?(?:methadone|buprenorphine|OST|OAT|MMT|medication|substitut\w*|prescri\w*))?)\s+(?:in|within|over|after|by)\s+(?:around\s+|about\s+|approximately\s+|roughly\s+)?{DURATION}",
+        r"\b(?:terminat\w*|end\w*|stop\w*|withdrawn|discontinu\w*|ceas\w*)\s+(?:after|at\s+the\s+end\s+of)\s+(?:a\s+)?(?:fixed|set|predetermined|specified|limited)\s+"
+        r"(?:time|period|number\s+of\s+(?:weeks|months))\b",
         r"\b(?:reduc\w*|taper\w*)\s+(?:\S+\s+){0,8}?until\s+(?:\S+\s+){0,5}?(?:drug[- ]?free|opiate[- ]?free|abstinent|off\s+\w+|zero|detox\w*)"),
     # restricting access to treatment or imposing a limit with no duration: a limit only in some readings (review),
     # and evidence of NO_TIME_LIMIT when argued against ("restricting access to substitution treatment leads to relapse")
@@ -170,7 +174,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bcontract\b", r"\b(?:initial\s+)?term\s+of\s+(?:this\s+)?(?:contract|agreement)", r"\bagreement\b",
         r"\boption\s+to\s+extend\b", r"\bextension\w*\b", r"\breview\w*\s+(?:at\s+least\s+)?(?:every|each)\b", rf"\bevery\s+{DURATION}",
         r"\bsupervis\w*", r"\b(?:assessed|seen|contacted|respond\w*|offered\s+an?\s+appointment)\s+within\b", r"\bworking\s+days\b",
-        r"\b(?:psychosocial|group|structured)\s+(?:\w+\s+)?(?:programme|course|sessions?|intervention)", r"\bprogramme\s+runs\b",
+        r"\b(?:psychosocial|group|structured)\s+(?:\w+\s+)?(?:programme|course|sessions?|intervention)", r"\b(?:therapy|counselling|talking|CBT)\s+sessions?\b", r"\bprogramme\s+runs\b",
         r"\b(?:inpatient|residential)\b", r"\badmissions?\b", r"\bmobilis\w*", r"\binvoices?\b", r"\bnotice\b", r"\bre-?present\w*",
         r"\bopening\s+hours\b", r"\bre-?ent(?:er|ry|ered|ering)\b", r"\bcome\s+back\b", r"\breturn\w*\s+to\s+treatment\b", r"\bdays\s+a\s+week\b", r"\bdelivery\s+fee\b", r"\breferral\s+end\b", r"\bprocure\w*"),
     # durations that are never limits on treatment, even beside OST: dispensing quantities, supervision, reviews

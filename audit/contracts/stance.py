@@ -25,7 +25,7 @@ QUESTION_RE = re.compile(r"\?|^\W*to\s+ask\b|\bwhether\b|\bwonder\w*\s+(?:if|whe
 # someone else's view or a proposal, not what this document does
 REPORTED_RE = re.compile(r"\bpropos\w*|\bplans?\s+(?:were|was|have\s+been|has\s+been|to)\b|\bbelieves?\b|\baccording\s+to\b|\b(?:said|says)\b|"
                          r"\bclaimed\b|\bcalled\s+for\b|\bwould\s+like\b|\bconsultation\b|\bdraft\b|\bsuggest\w*|\bannounced\b|"
-                         r"\btabled\b|\bcould\s+be\s+(?:introduced|imposed)\b|\breported(?:ly)?\b|\bargue[sd]?\s+that\b", F)
+                         r"\btabled\b|\b(?:some|other|many|several|a\s+few)\s+(?:jurisdictions|areas|countries|councils|services|states|commissioners|authorities|providers|clinics)\s+(?:have|had|use|used|still)\b|\bcould\s+be\s+(?:introduced|imposed)\b|\breported(?:ly)?\b|\bargue[sd]?\s+that\b", F)
 # the sentence argues against what it names
 AGAINST_RE = re.compile(
     r"\bnot\s+(?:be\s+)?(?:recommended|advised|supported|appropriate|evidence[- ]based|justified|endorsed|acceptable|imposed|applied|used)\b|"
