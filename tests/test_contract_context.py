@@ -37,7 +37,7 @@ def write(tmp_path, text, name="spec.md"):
 
 # --- the targets, on our own passages and (measured, never trained on) real ones --------------
 
-@pytest.mark.parametrize("corpus", ["real-phrasing", "real-phrasing-holdout", "real-dev"])
+@pytest.mark.parametrize("corpus", ["real-phrasing", "real-phrasing-holdout", "real-phrasing-2", "real-dev"])
 def test_review_tier_targets(corpus):
     path = REAL_DEV if corpus == "real-dev" else ROOT / "tests" / "data" / f"contract-{corpus}.jsonl"
     if not path.exists():
@@ -121,6 +121,30 @@ def test_activity_money_elsewhere_in_the_passage_does_not_carry():
     ("The minister proposed strict limits on how long people may stay on methadone.", ("TIME_LIMIT", REVIEW)),
     ("Ending open-ended prescribing is not the same as setting a time limit on treatment.", None),
     ("The service aims to end open-ended prescribing through regular care plan reviews.", None),
+    # arguments against limits with no limit word, and rejected limits with no treatment word
+    ("Restricting access to methadone leads to relapse and more overdose deaths.", ("NO_TIME_LIMIT", CLEAR)),
+    ("Moving clients off their OST too early raises the number of deaths.", ("NO_TIME_LIMIT", CLEAR)),
+    ("Imposing a time limit could lead to unintended consequences.", ("NO_TIME_LIMIT", CLEAR)),
+    ("The board ruled out a cap on how long anyone can be prescribed buprenorphine.", ("NO_TIME_LIMIT", CLEAR)),
+    ("Should OST be capped at two years? The council's answer is a clear no.", ("NO_TIME_LIMIT", CLEAR)),
+    ("Should OST be capped at two years? Members will decide in March.", None),
+    # restriction said, not argued: a person reads it; never a clear limit
+    ("Access to substitute prescribing will be restricted after a second treatment episode.", ("TIME_LIMIT", REVIEW)),
+    ("Councillors asked whether restricting access to methadone would save money.", None),
+    # length follows the person, or no end is fixed
+    ("People may stay on OAT for as long as it helps them.", ("NO_TIME_LIMIT", CLEAR)),
+    ("Methadone treatment can last as long as it is clinically needed.", ("NO_TIME_LIMIT", CLEAR)),
+    ("The length of OST will depend on the individual's needs.", ("NO_TIME_LIMIT", CLEAR)),
+    ("Maintenance prescribing runs without a fixed end date.", ("NO_TIME_LIMIT", CLEAR)),
+    # caps in hours; abbreviations name the treatment
+    ("Methadone may be given for no more than 72 hours while a prescriber is found.", ("TIME_LIMIT", CLEAR)),
+    ("Each MMT episode is capped at 18 months.", ("TIME_LIMIT", CLEAR)),
+    ("Methadone prescribing must not exceed ninety (90) days.", ("TIME_LIMIT", CLEAR)),
+    # a length stated for treatment that no rule settles is a review; minimums, findings and supervision are not
+    ("Clients will receive a 12-week methadone reduction programme.", ("TIME_LIMIT", REVIEW)),
+    ("Most clients had been prescribed methadone for ten years or more.", None),
+    ("Prescribing must continue for at least three months before shared care starts.", None),
+    ("Supervised consumption of methadone lasts for the first 8 weeks.", None),
 ])
 def test_time_stance(text, expected):
     judgements = [(j.category, j.certainty) for j in judge(text) if j.category in ("TIME_LIMIT", "NO_TIME_LIMIT")]
@@ -226,3 +250,9 @@ def test_limit_subject_from_the_nearest_heading_only():
     assert (j.category, j.certainty, j.context) == ("TIME_LIMIT", REVIEW, {"heading": "4. Substitute prescribing"})
     title = Context(headings=["Drug Treatment Service Specification", "9. Complaints"])
     assert judge("Complaints stay open for a maximum of 3 months.", title) == []
+
+
+def test_abbreviations_are_whole_words():
+    # "cost", "post" and "report" hold the letters of OST and ORT, but name no treatment: no subject, no limit
+    assert judge("Costs are capped at a maximum of 12 months of the grant.") == []
+    assert judge("The report is due no more than 12 weeks after the quarter ends.") == []

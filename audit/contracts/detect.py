@@ -45,6 +45,10 @@ POST_NEGATION = re.compile(r"\s*(?:\w+\s+){0,3}?(?:(?:is|are|will|shall|should|m
 DISAPPROVAL_BEFORE = re.compile(r"\b(?:end|ending|avoid\w*|tackl\w*|reduc\w*|challeng\w*|prevent\w*|no\s+more|stop\w*|drift\w*|"
                                 r"guard\w*|unnecessar\w*|stuck|parked|too\s+many|over-?relian\w*|inappropriate\w*|trapped)\b", re.I)
 OPEN_ENDED = re.compile(r"open|long|lifelong|indefinite", re.I)
+AT_LEAST = re.compile(r"\bat\s+least\b|\bminimum\b|\bfirst\b|\bevery\b|\bwithin\b|\bafter\b|\bsince\b|\bago\b|\bmore\s+than\b|\bover\s+the\s+(?:past|last)\b", re.I)
+OR_MORE = re.compile(r"\s*(?:or|and)\s+(?:more|longer|over|above)\b|\s*\+|\s*plus\b", re.I)  # "for five years or more" is a minimum
+ANSWER_NO = re.compile(r"\banswer\s+(?:is|was|has\s+been)\s+(?:now\s+)?(?:\w+\s+){0,2}?[\"'\u201c\u2018]?no\b|^\W*no\W", re.I)  # "Should ...? The answer is no."
+TIME_LIMIT_WORDS = re.compile(r"time[- ]?limit|maximum\s+(?:length|duration|period)|how\s+long|length\s+of|duration\s+of", re.I)
 
 Span = tuple[int, int, str]  # (start, end, cue list name), in the passage text
 
@@ -241,15 +245,21 @@ def judge_time(text: str, context: Context | None = None) -> Judgement | None:
         subject = _find("treatment", s)
         # a limit counts only with a subject: here, in the sentence before, above, or in the cue itself
         could_count = subject or context_subject or SELF_SUBJECT.search(s.text) or (i > 0 and _has("treatment", sents[i - 1].text))
-        limits = _find("limit", s) if could_count else []
+        # a sentence arguing against a named time limit needs no subject: "imposing a time limit could lead to unintended consequences"
+        limits = _find("limit", s) if could_count or s.against else []
         free = s.free_negators([(a - s.start, b - s.start) for a, b, _ in limits])
         core = _has("core_treatment", s.text)
         decoy = (_has("decoy", s.text) and not core) or _has("decoy_strong", s.text)
+        if not s.question and (subject or context_subject or s.against):
+            _soft_limits(s, subject, context_subject, decoy, candidates, denials)
         for span in limits:
             if s.question:
+                if i + 1 < len(sents) and ANSWER_NO.search(sents[i + 1].text) and (subject or context_subject):
+                    denials.append(Judgement(NO_TIME_LIMIT, "CON-NO-TIME-LIMIT-ARGUED", CLEAR, [span] + subject[:2], explicit_no=True,
+                                             reasons=["a limit is asked about and the next sentence answers no"]))
                 continue
             if s.negated(span[0] - s.start, free) or _post_negated(s, span[1]) or s.against:
-                if subject or context_subject:
+                if subject or context_subject or (s.against and TIME_LIMIT_WORDS.search(text, span[0], span[1])):
                     denials.append(Judgement(NO_TIME_LIMIT, "CON-NO-TIME-LIMIT-ARGUED" if s.against else "CON-NO-TIME-LIMIT", CLEAR,
                                              [span] + subject[:2], explicit_no=True,
                                              reasons=["a limit is named only to be denied or argued against"]))
@@ -269,6 +279,12 @@ def judge_time(text: str, context: Context | None = None) -> Judgement | None:
             elif context_subject:
                 candidates.append(Judgement(TIME_LIMIT, rule, REVIEW, [span], score=0.55, context={"heading": context_subject},
                                             reasons=["a limit whose subject (treatment) is only in the heading or lead-in above"]))
+        if core and not decoy and not s.question and not s.against and not s.evidence and not limits:
+            for span in _find("length_on_treatment", s):
+                if not s.negated(span[0] - s.start) and not AT_LEAST.search(text, max(s.start, span[0] - 30), span[1]) \
+                        and not OR_MORE.match(text, span[1], min(s.end, span[1] + 20)):
+                    candidates.append(Judgement(TIME_LIMIT, "CON-TIME-LENGTH", REVIEW, [span] + subject[:2], score=0.35,
+                                                reasons=["a length given for treatment: a person decides whether it limits treatment"]))
         if core and not decoy and not s.question and not s.against:
             for span in _find("limit_weak", s):
                 if not s.negated(span[0] - s.start):
@@ -284,6 +300,21 @@ def judge_time(text: str, context: Context | None = None) -> Judgement | None:
                 denials.append(Judgement(NO_TIME_LIMIT, "CON-NO-TIME-LIMIT", CLEAR, [span], explicit_no=True,
                                          reasons=["says treatment continues as long as it is needed"]))
     return _best(candidates) or (denials[0] if denials else None)
+
+
+def _soft_limits(s: Sentence, subject: list[Span], context_subject: str | None, decoy: bool,
+                 candidates: list[Judgement], denials: list[Judgement]) -> None:
+    """Restricting access to treatment, imposing a limit with no length: argued against, evidence of no limit; said, a review."""
+    for span in _find("limit_soft", s):
+        if s.against or s.negated(span[0] - s.start) or _post_negated(s, span[1]):
+            if subject or TIME_LIMIT_WORDS.search(s.text):
+                denials.append(Judgement(NO_TIME_LIMIT, "CON-NO-TIME-LIMIT-ARGUED", CLEAR, [span] + subject[:2], explicit_no=True,
+                                         reasons=["restricting or limiting treatment is named only to be argued against or denied"]))
+        elif not decoy and (subject or context_subject):
+            candidates.append(Judgement(TIME_LIMIT, "CON-TIME-LIMIT-SOFT", REVIEW, [span] + subject[:2],
+                                        score=0.55 if s.reported or s.hypothetical else 0.45,
+                                        context={} if subject else {"heading": context_subject or ""},
+                                        reasons=["treatment is restricted or limited, with no length stated: a person decides if it is a time limit"]))
 
 
 def classify(text: str, context: Context | None = None, kind: str = "paragraph") -> str:

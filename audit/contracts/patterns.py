@@ -22,12 +22,12 @@ def _re(*alternatives: str) -> re.Pattern[str]:
 
 
 NUM = (r"(?:\d{1,3}(?:\s?-\s?\d{1,3})?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-       r"fourteen|fifteen|sixteen|eighteen|twenty(?:[- ]\w{3,5})?|thirty(?:[- ]\w{3,5})?|a|an)")
-UNIT = r"(?:weeks?|months?|years?|days?)"
+       r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ]\w{3,5})?|a|an)")
+UNIT = r"(?:weeks?|months?|years?|days?|hours?)"
 DURATION = rf"(?:\(?{NUM}\)?(?:\s*\(\d{{1,3}}\))?[- ]{UNIT})"
 WORDS = r"(?:[\w'/-]+[,;:]?\s+)"  # one word and its space, for bounded word windows
-CORE = (r"(?:OST|opioid\s+substitut\w*|opiate\s+substitut\w*|substitut\w*\s+(?:prescrib\w*|treatment|therapy|medication)|"
-        r"methadone|buprenorphine|maintenance\s+prescrib\w*|prescri\w*|treatment|medication|detox\w*|MAT)")
+CORE = (r"(?:\bOST\b|opioid\s+substitut\w*|opiate\s+substitut\w*|substitut\w*\s+(?:prescrib\w*|treatment|therapy|medication)|"
+        r"methadone|buprenorphine|maintenance\s+prescrib\w*|prescri\w*|treatment|medication|detox\w*|\b(?:MAT|MMT|OAT|OMT|ORT|MOUD)\b)")
 
 PATTERNS: dict[str, re.Pattern[str]] = {
     # money of any kind
@@ -37,7 +37,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bfinancial(?:ly)?\b", r"\bwith(?:hold|held|holding)\b", r"\bretained\b", r"\bclaw(?:ed|s)?[- ]?back\b",
         r"\bdeductions?\b", r"\bdeducted\b", r"\bpenalt(?:y|ies)\b", r"\bcontract\s+(?:value|price|sum)\b",
         r"\b(?:annual|quarterly|total)\s+(?:contract\s+)?(?:value|price|sum|budget)\b", r"\bprice\b", r"\bperformance[- ]related\b",
-        r"\bat\s+risk\b", r"£\s?\d", r"\bfees?\b", r"\bfunding\b", r"\bfunded\b", r"\bbudget\b", r"\bclaims?\b(?=\s+(?:for|payment|are|will|may|can|must|shall))",
+        r"\bat\s+risk\b", r"£\s?\d", r"\bfees?\b", r"\bfunding\b", r"\bfunded\b", r"\bbudget\b", r"\b(?:income|earnings|revenue)\b", r"\bclaims?\b(?=\s+(?:for|payment|are|will|may|can|must|shall))",
         r"\b\d{1,3}\s?(?:%|per\s?cent)\s+(?:of\s+(?:the\s+)?(?:annual\s+|total\s+|quarterly\s+)?(?:contract\s+|service\s+)?(?:value|price|payment|sum|budget|income)|by\s+results)"),
     # money tied to outcomes or results: strong enough to carry to neighbouring text
     "money_outcome": _re(
@@ -65,14 +65,15 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:has|have|had|did)\s+not\s+(?:returned|re-?entered|re-?presented)\b", r"\bcomplete\s+as\s+planned\b",
         r"\bdoes\s+not\s+(?:return|re-?enter)\b", r"\bdo\s+not\s+re-?present\b", r"\bnon[- ]?re[- ]?present\w*", r"\bnot\s+re[- ]?present\w*",
         r"\bre[- ]?presentations?\b", r"\bC19[a-d]?\b", r"\btreatment\s+exits?\b", r"\babstinen\w*\s+at\s+(?:exit|discharge)",
-        r"\b(?:leav|exit|discharg)\w*\s+(?:from\s+)?(?:structured\s+)?treatment\s+(?:(?:drug|opiate|dependence)[- ]?free\b|free\s+(?:from|of)\s+(?:all\s+|any\s+)?(?:drugs?|dependence|opiates?|opioids?)\b)",
+        r"\b(?:leav|exit|discharg)\w*\s+(?:from\s+)?(?:structured\s+)?treatment\s+(?:(?:drug|opiate|dependence)[- ]?free\b|free\s+(?:from|of)\s+(?:all\s+|any\s+|their\s+)?(?:drugs?|dependence|dependency|opiates?|opioids?)\b)",
         r"\bdischarged\s+(?:from\s+treatment\s+)?(?:successfully|drug[- ]?free|free\s+(?:of|from))"),
     # outcome states that mean leaving treatment only when money is tied to them ("drug-free recovery" as an aim is neither)
     "completion_weak": _re(
         r"\bdrug[- ]?free\b", r"\bopiate[- ]?free\b", r"\bdependence[- ]?free\b", r"\babstinen\w*",
         r"\b(?:free\s+(?:from|of)|freedom\s+from)\s+(?:the\s+|all\s+|any\s+)?(?:drug|dependence|dependency|opiate|opioid|substance)\w*(?:\(s\))?",
         r"\bdischarg\w*\s+from\s+(?:structured\s+)?(?:treatment|OST|prescribing|the\s+service)", r"\bnumbers?\s+completing\b",
-        r"\bexit\w*\s+(?:from\s+)?(?:structured\s+)?treatment\b", r"\bsuccessful\s+outcomes?\s+(?:of|from)\s+treatment\b"),
+        r"\bexit\w*\s+(?:from\s+)?(?:structured\s+)?treatment\b", r"\bsuccessful\s+outcomes?\s+(?:of|from)\s+treatment\b",
+        r"\bleav\w*\s+(?:structured\s+)?treatment\b", r"\bno\s+longer\s+(?:need|needs|needed|require|requires|required)\s+(?:\w+\s+)?(?:treatment|the\s+service|prescribing|a\s+prescription)\b"),
     # what follows "completion" when it is not leaving treatment: training, a form, the contract
     "not_treatment_completion": re.compile(
         r"\W{0,3}(?:of\s+(?:(?:the|a|an|their|each|any|this|all|following|relevant|required|mandatory|its)\s+){0,3}|"
@@ -97,9 +98,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\breport\w*", r"\bmonitor\w*", r"\bKPIs?\b", r"\btargets?\b", r"\bbenchmark\w*", r"\bindicators?\b", r"\bNDTMS\b",
         r"\bmeasured?\b", r"\baims?\b"),
     # the subject of a time limit: treatment, prescribing, OST
-    "treatment": _re(CORE, r"\bin\s+(?:the\s+)?service\b", r"\bepisodes?\b", r"\bmaintenance\b", r"\bstay\s+on\b"),
+    "treatment": _re(CORE, r"\btherapy\b", r"\bin\s+(?:the\s+)?service\b", r"\bepisodes?\b", r"\bmaintenance\b", r"\bstay\s+on\b"),
     "core_treatment": _re(r"\bOST\b", r"\bopioid\s+substitut\w*", r"\bopiate\s+substitut\w*", r"\bsubstitut\w*\s+(?:prescrib\w*|treatment|therapy|medication)",
-                          r"\bheroin\s+substitut\w*", r"\bmethadone\b", r"\bbuprenorphine\b", r"\bmaintenance\s+prescrib\w*",
+                          r"\bheroin\s+substitut\w*", r"\b(?:MMT|OAT|OMT|ORT|MOUD)\b", r"\bmethadone\b", r"\bbuprenorphine\b", r"\bmaintenance\s+prescrib\w*",
                           r"\bprescriptions?\b", r"\btreatment\s+episodes?\b", r"\bin\s+treatment\s+for\b", r"\bprescribing\b"),
     "duration": re.compile(DURATION, F),
     # a limit on how long: the strong constructs (a limit unless negated, questioned or argued against)
@@ -119,7 +120,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:reduction|detox\w*|withdrawal)(?:\s?(?:/|and|or)\s?(?:reduction|detox\w*|withdrawal))?\s+(?:as|is)\s+(?:a|the)\s+default\b",
         r"\bdefault\s+(?:approach|expectation|position|option|plan|pathway)\s+(?:of|is|will\s+be|should\s+be|must\s+be)\s+(?:\w+\s+){0,4}?(?:reduc\w*|detox\w*|abstinen\w*|withdrawal)",
         rf"\b(?:abstinen\w*|drug[- ]?free|opiate[- ]?free|detox\w*|off\s+(?:all\s+)?(?:medication|OST|methadone|substitut\w*|prescri\w*)|"
-        rf"complete\w*\s+(?:a\s+|their\s+)?(?:detox\w*|reduction)|exit\w*\s+treatment|discharged)\s+{WORDS}{{0,8}}(?:within|by\s+the\s+end\s+of|after|in\s+under|by)\s+(?:{DURATION}|(?:month|week)\s+\d{{1,2}}\b)",
+        rf"complete\w*\s+(?:a\s+|their\s+)?(?:detox\w*|reduction)|exit\w*\s+treatment|discharged)\s+{WORDS}{{0,8}}(?:within|by\s+the\s+end\s+of|after|in\s+under|in(?:\s+(?:about|around|approximately|roughly))?|by)\s+(?:{DURATION}|(?:month|week)\s+\d{{1,2}}\b)",
         rf"\bwithin\s+{DURATION}\W{{1,3}}{WORDS}{{0,8}}(?:abstinen\w*|drug[- ]?free|detox\w*|off\s+(?:medication|OST|methadone))",
         rf"\b(?:beyond|longer\s+than|more\s+than|over|after|exceed\w*)\s+{DURATION}\W{{1,3}}{WORDS}{{0,12}}(?:approv\w*|authoris\w*|authoriz\w*|sign[- ]off|exception\w*|justif\w*|panel|agreed\s+by|permission)",
         rf"\b(?:approv\w*|authoris\w*|permission)\s+{WORDS}{{0,8}}(?:beyond|longer\s+than|more\s+than|after)\s+{DURATION}",
@@ -129,19 +130,42 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:reduction|detox\w*|tapering|withdrawal)\s+(?:schedule|plan|regime|programme)s?\s+(?:\S+\s+){0,8}?(?:to\s+zero|within|must|mandatory|all\s+clients|every)",
         r"\b(?:must|shall|will)\s+(?:all\s+)?(?:include|have|agree|follow)\s+(?:a\s+)?(?:dose\s+)?(?:reduction|detox\w*|tapering)\s+(?:schedule|plan|regime)",
         r"\breduc\w*\s+to\s+zero\b",
+        rf"\b{NUM}[- ](?:years?|months?|weeks?|days?)\s+(?:time\s+)?(?:limit|cap|maximum|ceiling)s?\b",
+        rf"\b(?:reduc\w*|taper\w*)\s+{WORDS}{{0,8}}?(?:zero|nothing|off(?:\s+(?:all\s+|their\s+)?(?:methadone|buprenorphine|OST|OAT|MMT|medication|substitut\w*|prescri\w*))?)\s+(?:in|within|over|after|by)\s+(?:around\s+|about\s+|approximately\s+|roughly\s+)?{DURATION}",
+        r"\b(?:terminat\w*|end\w*|stop\w*|withdrawn|discontinu\w*|ceas\w*)\s+(?:after|at\s+the\s+end\s+of)\s+(?:a\s+)?(?:fixed|set|predetermined|specified|limited)\s+"
+        r"(?:time|period|number\s+of\s+(?:weeks|months))\b",
         r"\b(?:reduc\w*|taper\w*)\s+(?:\S+\s+){0,8}?until\s+(?:\S+\s+){0,5}?(?:drug[- ]?free|opiate[- ]?free|abstinent|off\s+\w+|zero|detox\w*)"),
+    # restricting access to treatment or imposing a limit with no duration: a limit only in some readings (review),
+    # and evidence of NO_TIME_LIMIT when argued against ("restricting access to substitution treatment leads to relapse")
+    "limit_soft": _re(
+        r"\b(?:restrict\w*|limit\w*|ration\w*|curtail\w*)\s+(?:\w+\s+)?(?:access\s+to|the\s+availability\s+of|the\s+supply\s+of)\b",
+        r"\b(?:restrict\w*|limit\w*|ration\w*|curtail\w*)\s+(?:this|that|such|their|its)\s+(?:access|availability|supply)\b",
+        r"\baccess\s+to\s+(?:\w+\s+){0,3}?(?:will|shall|is|are|should|must|may)\s+be\s+(?:restricted|limited|rationed|curtailed|withdrawn)\b",
+        r"\b(?:forc|push|mov|tak|tapering|transferr)\w*\s+(?:people|clients|patients|service\s+users|them|everyone|users)\s+off\s+(?:their\s+|all\s+)?"
+        r"(?:methadone|OST|OAT|MMT|medication|substitut\w*|prescri\w*|buprenorphine|scripts?)",
+        r"\b(?:impos\w*|introduc\w*|appl(?:y|ying|ied)|set(?:ting)?|plac\w*|enforc\w*)\s+(?:a\s+|any\s+)?(?:\w+\s+)?(?:time[- ]limits?|limits?\s+on\s+(?:how\s+long|the\s+length|the\s+duration))\b"),
     # weaker signs of a limit: a person reads them when the subject is treatment
     "limit_weak": _re(
         rf"\bfor\s+up\s+to\s+{DURATION}", rf"\bup\s+to\s+{DURATION}\s+(?:of\s+)?(?:treatment|prescribing|OST)",
         r"\bfor\s+a\s+(?:fixed|set|limited|specified|defined|finite)\s+(?:period|time|number\s+of\s+(?:weeks|months))",
         rf"\b(?:expected|required|aim|plan)\w*\s+to\s+(?:\w+\s+){{0,3}}(?:reduce|detox\w*|come\s+off|be\s+abstinent|be\s+drug[- ]?free|exit|leave)\s+{WORDS}{{0,6}}(?:within|by|after)\s+{DURATION}",
         r"\bexit\s+(?:plans?|strateg\w+)\b", r"\bstep(?:ped)?[- ]down\b"),
+    # a length stated for treatment that no rule settles ("methadone for 12 weeks", "a 16-week reduction"): a person reads it
+    "length_on_treatment": _re(
+        rf"\b(?:prescrib\w*|treatment|detox\w*|reduction|methadone|buprenorphine|OST|maintenance|substitut\w*)\s+{WORDS}{{0,4}}?(?:for|over|lasting|of)\s+(?:a\s+(?:period|maximum)\s+of\s+)?{DURATION}",
+        rf"\b{NUM}[- ](?:weeks?|months?|days?)\s+(?:\w+\s+)?(?:OST|methadone|buprenorphine|prescrib\w*|detox\w*|reduction|maintenance)\s+(?:programme|course|regime|script|prescription|period|plan)s?\b"),
     # explicit statements that treatment is not time-limited
     "no_time_limit": _re(
         r"\b(?:long[- ]term|lifelong|indefinite)\s+(?:or\s+(?:lifelong|long[- ]term|indefinite)\s+)?(?:maintenance|prescribing|OST|treatment|substitut\w*|opioid\s+substitut\w*)",
         r"\bfor\s+as\s+long\s+as\s+(?:it\s+|they\s+|he\s+or\s+she\s+|the\s+\w+\s+(?:user\s+)?|is\s+|it\s+is\s+|people\s+|clinically\s+)?(?:benefit|need|is\s+needed|is\s+clinically|required|request|want|wish|choose|helpful|helps|appropriate|necessary)\w*",
         r"\bno\s+(?:upper|maximum|fixed|set|time)\s+limit\b",
-        r"\b(?:length|duration)\s+of\s+(?:time\s+(?:in|on)\s+)?(?:treatment|prescribing|OST|medication)\s+(?:will\s+be|is|shall\s+be)\s+(?:determined|decided|based|set)\s+(?:by|on)\s+(?:\S+\s+){0,3}?needs?\b",
+        # "it may last as long as it is necessary", "stay on it as long as they need": length follows the need, with or without "for"
+        r"\b(?:last|lasts|continue|continues|remain|remains|stay|stays)\s+(?:on\s+(?:it|\w+)\s+)?(?:for\s+)?as\s+long\s+as\s+(?:it\s+is\s+|is\s+|they\s+|he\s+or\s+she\s+|clinically\s+)?"
+        r"(?:necessary|needed|need|required|benefit\w*|clinically|helpful|appropriate|wish|want|choose)\w*",
+        r"\b(?:length|duration)\s+of\s+(?:time\s+(?:in|on)\s+)?(?:\w+\s+){0,2}?(?:treatment|prescribing|OST|medication)\s+(?:will\s+be|is|shall\s+be|will|should|must)\s+"
+        r"(?:(?:determined|decided|based|set)\s+(?:by|on)|depend\w*\s+(?:on|upon))\s+(?:\S+\s+){0,4}?(?:needs?|patient|client|individual|person|service\s+user|condition|progress|clinical)\w*\b",
+        # no end fixed in advance: "without a set end date", "no fixed duration"
+        r"\b(?:without|no)\s+(?:a\s+|any\s+)?(?:fixed|set|defined|planned)\s+(?:end(?:\s+date|\s+point)?|endpoint|duration|length|time\s+frame|timescale)\b",
         r"\bopen[- ]ended\s+(?:treatment|prescribing|OST|maintenance)\b", r"\bcontinue\w*\s+(?:\w+\s+){0,2}indefinitely\b",
         r"\b(?:nobody|no\s+one|no\s+client|no\s+service\s+user|no\s+person)\s+will\s+be\s+(?:required|expected|asked|made|forced|pressured)\s+to\s+(?:reduce|stop|leave|come\s+off|detox\w*)",
         r"\b(?:not|nobody|no\s+one|no\s+client)\s+(?:\w+\s+){0,2}(?:be\s+)?discharged\s+(?:\w+\s+){0,3}?(?:simply\s+|solely\s+|just\s+|only\s+)?because\s+of\s+(?:the\s+)?(?:length|time|duration)"),
@@ -150,7 +174,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bcontract\b", r"\b(?:initial\s+)?term\s+of\s+(?:this\s+)?(?:contract|agreement)", r"\bagreement\b",
         r"\boption\s+to\s+extend\b", r"\bextension\w*\b", r"\breview\w*\s+(?:at\s+least\s+)?(?:every|each)\b", rf"\bevery\s+{DURATION}",
         r"\bsupervis\w*", r"\b(?:assessed|seen|contacted|respond\w*|offered\s+an?\s+appointment)\s+within\b", r"\bworking\s+days\b",
-        r"\b(?:psychosocial|group|structured)\s+(?:\w+\s+)?(?:programme|course|sessions?|intervention)", r"\bprogramme\s+runs\b",
+        r"\b(?:psychosocial|group|structured)\s+(?:\w+\s+)?(?:programme|course|sessions?|intervention)", r"\b(?:therapy|counselling|talking|CBT)\s+sessions?\b", r"\bprogramme\s+runs\b",
         r"\b(?:inpatient|residential)\b", r"\badmissions?\b", r"\bmobilis\w*", r"\binvoices?\b", r"\bnotice\b", r"\bre-?present\w*",
         r"\bopening\s+hours\b", r"\bre-?ent(?:er|ry|ered|ering)\b", r"\bcome\s+back\b", r"\breturn\w*\s+to\s+treatment\b", r"\bdays\s+a\s+week\b", r"\bdelivery\s+fee\b", r"\breferral\s+end\b", r"\bprocure\w*"),
     # durations that are never limits on treatment, even beside OST: dispensing quantities, supervision, reviews

@@ -25,7 +25,7 @@ QUESTION_RE = re.compile(r"\?|^\W*to\s+ask\b|\bwhether\b|\bwonder\w*\s+(?:if|whe
 # someone else's view or a proposal, not what this document does
 REPORTED_RE = re.compile(r"\bpropos\w*|\bplans?\s+(?:were|was|have\s+been|has\s+been|to)\b|\bbelieves?\b|\baccording\s+to\b|\b(?:said|says)\b|"
                          r"\bclaimed\b|\bcalled\s+for\b|\bwould\s+like\b|\bconsultation\b|\bdraft\b|\bsuggest\w*|\bannounced\b|"
-                         r"\btabled\b|\bcould\s+be\s+(?:introduced|imposed)\b|\breported(?:ly)?\b|\bargue[sd]?\s+that\b", F)
+                         r"\btabled\b|\b(?:some|other|many|several|a\s+few)\s+(?:jurisdictions|areas|countries|councils|services|states|commissioners|authorities|providers|clinics)\s+(?:have|had|use|used|still)\b|\bcould\s+be\s+(?:introduced|imposed)\b|\breported(?:ly)?\b|\bargue[sd]?\s+that\b", F)
 # the sentence argues against what it names
 AGAINST_RE = re.compile(
     r"\bnot\s+(?:be\s+)?(?:recommended|advised|supported|appropriate|evidence[- ]based|justified|endorsed|acceptable|imposed|applied|used)\b|"
@@ -33,7 +33,12 @@ AGAINST_RE = re.compile(
     r"\b(?:increase|increases|raise|raises|raising|increasing)\s+(?:the\s+)?(?:risk|possibility|likelihood|chance)s?\s+of\s+(?:relapse|death|overdose|harm)|"
     r"\bcaus\w*\s+(?:relapse|harm|death)|\bdrive\s+up\s+crime\b|\bharmful\b|\bcounter[- ]?productive\b|\bperverse\b|\bargue\w*\s+against\b|"
     r"\boppos\w*\b|\bfear\w*|\bunintended\s+consequences?\b|\bconcerns?\s+(?:about|over|that)\b|\breject\w*|\bwarn\w*|\bcriticis\w*|"
-    r"\bnot\s+benefit\b|\b(?:result|resulting|lead|leading)\s+(?:in|to)\s+(?:\S+\s+){0,4}?(?:relaps\w*|death|overdose|crime|harm)|\bnot\s+based\s+on\s+(?:the\s+)?evidence\b|\bmore\s+harm\s+than\s+good\b|\bno\s+evidence\s+(?:that|for|to\s+support)\b|\bagainst\s+(?:the\s+)?(?:use|introduction|imposition)\s+of\b|\bunethical\b", F)
+    r"\bnot\s+benefit\b|\b(?:result\w*|lead|leads|leading|led)\s+(?:in|to)\s+(?:\S+\s+){0,6}?(?:relaps\w*|death|deaths|dying|overdose\w*|crime|harm\w*)|"
+    r"\b(?:result\w*|lead|leads|leading|led)\s+(?:in|to)\s+(?:an?\s+)?(?:more|increased|higher|greater|poorer|worse|lower|reduced|fewer)\s+(?:\w+\s+){0,3}?(?:use|retention|risk|outcomes?|harm\w*|deaths?|crime|relapse)\b|"
+    r"\bdriv\w*\s+(?:up\s+)?(?:relapse|overdose\w*|deaths?|crime|harm)\b|\bback\s+(?:on)?to\s+(?:street\s+|illicit\s+)?(?:heroin|drug\s+use|illicit\s+drugs)\b|"
+    r"\b(?:increase|increases|increasing|raise|raises|raising)\s+(?:the\s+)?(?:\w+\s+){0,3}?(?:deaths|overdoses?|relapse|crime|harm)\b|"
+    r"\bturn\w*\s+down\b|\brul(?:ed|ing)\s+out\b|\bdismiss\w*|\bdecided\s+against\b|\bdeclin\w*\s+to\s+(?:recommend|support|introduce|impose|adopt)\b|"
+    r"\bassociated\s+with\s+(?:an?\s+)?(?:increased|higher|greater|more)\s+(?:risk|harm|deaths?|mortality|relapse|overdose)|\bnot\s+based\s+on\s+(?:the\s+)?evidence\b|\bmore\s+harm\s+than\s+good\b|\bno\s+evidence\s+(?:that|for|to\s+support)\b|\bagainst\s+(?:the\s+)?(?:use|introduction|imposition)\s+of\b|\bunethical\b", F)
 # the sentence reports what a study or evaluation found, not what a contract does
 EVIDENCE_RE = re.compile(r"\b(?:found|findings?|evaluation|stud(?:y|ies)|led\s+to|lead\s+to|associated\s+with|"
                          r"(?:had|have|has|showed|saw|were)\s+(?:lower|higher|fewer)|backfired|impact\s+of|effects?\s+of|linked\s+to\s+(?:higher|lower|better|worse))\b", F)
