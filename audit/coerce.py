@@ -10,6 +10,7 @@ date) and an information note (accepted but normalised).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -21,6 +22,13 @@ EXCEL_DATETIME_RE = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$"
 ISO_RE = r"^\d{4}-\d{2}-\d{2}$"
 SLASHED_RE = r"^(\d{1,2})/(\d{1,2})/(\d{4})$"
 SERIAL_RE = r"^\d{3,6}(\.\d+)?$"
+FAR_DATE_RE = r"^[+-]\d{4,}-\d{2}-\d{2}"  # how calamine writes a date past 9999 or before year 0
+# Whole numbers a float holds exactly; beyond them an integer column's value is out of any range a
+# return can mean (and would overflow a 64-bit integer from 9.2e18 on).
+LARGEST_WHOLE = 2.0**53
+# The dates Python (and so every later step) can hold; calamine renders a serial past 2958465 in a
+# date-formatted cell as `+10000-01-01 00:00:00`, which polars would otherwise parse.
+FIRST_DATE, LAST_DATE = dt.date(1, 1, 1), dt.date(9999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -56,8 +64,9 @@ def as_number(text: pl.Expr, integer: bool = False) -> Coerced:
     value = number
     if integer:
         fractional = number.is_not_null() & (number != number.floor())
-        error = pl.when(fractional).then(pl.lit("RET-NOT-AN-INTEGER")).otherwise(error)
-        value = pl.when(~fractional).then(number).cast(pl.Int64)
+        huge = number.abs() > LARGEST_WHOLE
+        error = pl.when(huge).then(pl.lit("RET-OUT-OF-RANGE")).when(fractional).then(pl.lit("RET-NOT-AN-INTEGER")).otherwise(error)
+        value = pl.when(~fractional & ~huge).then(number).cast(pl.Int64)
     return Coerced(value, error, unit, _null_str())
 
 
@@ -104,9 +113,11 @@ def as_date(text: pl.Expr, us_in_column: pl.Expr | None = None) -> Coerced:
         .when(is_iso).then(text.str.to_date("%Y-%m-%d", strict=False))
         .when(is_slashed & ~ambiguous).then(uk_date)
     )
+    value = pl.when(value.is_between(FIRST_DATE, LAST_DATE)).then(value)
     failed = text.is_not_null() & value.is_null()
     error = (
-        pl.when(failed & us_order).then(pl.lit("RET-DATE-US-ORDER"))
+        pl.when(failed & text.str.contains(FAR_DATE_RE)).then(pl.lit("RET-DATE-OUT-OF-RANGE"))
+        .when(failed & us_order).then(pl.lit("RET-DATE-US-ORDER"))
         .when(failed & ambiguous).then(pl.lit("RET-DATE-AMBIGUOUS"))
         .when(failed).then(pl.lit("RET-NOT-A-DATE"))
     )
@@ -140,11 +151,12 @@ def fast_value(text: pl.Expr, type_name: str, allowed: list[str] | None = None) 
         value = pl.when(parsed.is_finite()).then(parsed)
         ok = value.is_not_null()
         if type_name == "integer":
-            ok = ok & (parsed == parsed.floor())
+            ok = ok & (parsed == parsed.floor()) & (parsed.abs() <= LARGEST_WHOLE)
             value = pl.when(ok).then(parsed).cast(pl.Int64)
     elif type_name == "date":
         value = text.str.to_date("%Y-%m-%d %H:%M:%S", strict=False)
-        ok = value.is_not_null()
+        ok = value.is_between(FIRST_DATE, LAST_DATE)
+        value = pl.when(ok).then(value)
     elif type_name in ("code", "yn"):
         codes = ["Y", "N"] if type_name == "yn" else (allowed or [])
         ok = text.is_in(codes)

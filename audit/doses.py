@@ -23,11 +23,9 @@ from audit.findings import (
     Location,
     Severity,
     empty_findings_frame,
-    findings_frame,
     findings_select,
     location_struct,
     sort_findings_frame,
-    summarise,
 )
 from audit.guidelines import Guideline, Rule, load_guideline
 from audit.schema import ReturnSchema
@@ -89,11 +87,11 @@ class DoseAudit:
     def findings_frame(self) -> pl.DataFrame:
         """Validation and dose findings, worst first, in the JSON shape (see write_findings_json)."""
         doses = _findings_frame(self.hits, self.guideline, self.validated) if self.hits is not None else empty_findings_frame()
-        return sort_findings_frame(pl.concat([findings_frame(self.validated.findings), doses], how="vertical"))
+        return sort_findings_frame(pl.concat([self.validated.findings_frame(), doses], how="vertical"))
 
     def counts(self) -> dict[str, int]:
         """Findings by severity, validation and doses together, without building them."""
-        counts = summarise(self.validated.findings)
+        counts = self.validated.counts()
         if self.hits is not None and self.hits.height:
             for severity, n in self.hits.group_by("hit").len().iter_rows():
                 counts[severity] += n

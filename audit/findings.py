@@ -216,3 +216,12 @@ def _any_non_ascii(frame) -> bool:
             elif isinstance(dtype, pl.Struct):
                 yield from texts(dtype.to_schema(), column)
     return bool(frame.select(pl.any_horizontal(list(texts(frame.schema)))).item())
+
+
+def frame_findings(frame) -> list[Finding]:
+    """Finding objects from a findings frame (the inverse of `findings_frame`), for text, reports and
+    the annotated copy; the frame stays the source."""
+    severities = {s.value: s for s in Severity}
+    return [Finding(r["rule"], severities[r["severity"]], r["message"], Location(**r["location"]), r["value"], r["client"],
+                    r["citation"], r["fix"], {k: r[k] for k in TOP_LEVEL_EXTRA if r[k] is not None})
+            for r in frame.iter_rows(named=True)]

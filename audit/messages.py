@@ -7,7 +7,11 @@ every rule's text without copying it.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
 
 from audit.findings import Severity
 
@@ -34,6 +38,7 @@ TEMPLATES: dict[str, Template] = {
     "RET-NUMBER-WITH-UNIT": Template(E, "{column} must be a number of mg; '{value}' has a unit in it (did you mean {hint}?)", "type {hint} without the unit"),
     "RET-NOT-AN-INTEGER": Template(E, "{column} must be a whole number; '{value}' is not", "type a whole number, e.g. {example}"),
     "RET-NOT-A-DATE": Template(E, "{column} must be a date; '{value}' is not one{detail}", "type the date as 31/03/2024 or 2024-03-31, or format the cell as a date"),
+    "RET-DATE-OUT-OF-RANGE": Template(E, "{column} '{value}' is not a date a return can hold (years 1 to 9999); a number typed into a date cell?", "type the date as 31/03/2024 or 2024-03-31"),
     "RET-DATE-US-ORDER": Template(E, "{column} '{value}' is month-first (US order); returns use day/month/year", "type it as {hint}"),
     "RET-DATE-AMBIGUOUS": Template(E, "{column} '{value}' could be {hint}, and this column also has month-first dates", "type it as yyyy-mm-dd or format the cell as a date"),
     "RET-DATE-AS-TEXT": Template(INFO, "{column}: {count} date(s) typed as text were read as UK or ISO dates (first at {cell}: '{value}')", "format these cells as dates"),
@@ -56,3 +61,21 @@ def render(rule: str, **values: object) -> tuple[Severity, str, str]:
     """Severity, message and fix of a rule, filled in."""
     template = TEMPLATES[rule]
     return template.severity, template.message.format(**values), template.fix.format(**values)
+
+
+def render_expr(rule: str, **values: Any) -> tuple[Severity, pl.Expr, pl.Expr]:
+    """`render` over a whole frame of hits: each value a constant or an expression (a column of them)."""
+    template = TEMPLATES[rule]
+    return template.severity, fill(template.message, values), fill(template.fix, values)
+
+
+def fill(template: str, values: dict[str, Any]) -> pl.Expr:
+    """A `str.format` template filled in row by row by polars; a blank expression value fills in as nothing."""
+    parts: list[pl.Expr] = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        if literal:
+            parts.append(pl.lit(literal))
+        if name is not None:
+            value = values[name]
+            parts.append(value.cast(pl.String).fill_null("") if isinstance(value, pl.Expr) else pl.lit(str(value)))
+    return pl.concat_str(parts) if parts else pl.lit("")

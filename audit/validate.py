@@ -3,7 +3,10 @@
 The pipeline is: read each sheet once as text, map headers, coerce whole
 columns (recording why a cell could not be read), run the pandera schema
 built from `schemas/` lazily over the typed frame, then the cross-field rules.
-Python only loops over findings, never over cells.
+The OST sheet's findings are made as frames, messages and all, whatever their
+number: a first draft with a fault in every tenth row costs about what a clean
+return does. Python only loops over the few findings about the workbook's shape
+(sheets, headers, Submission keys) and over groups of hits (a column and a rule).
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import difflib
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +26,19 @@ import polars as pl
 from audit.codes import discharge_outcome
 from audit.coerce import clean, coerce, fast_value
 from audit.conditions import compile_condition, context_column
-from audit.findings import Finding, Location, Severity
-from audit.messages import render
-from audit.nhs import is_nhs_number, nhs_number_mask
+from audit.findings import (
+    Finding,
+    Location,
+    empty_findings_frame,
+    findings_frame,
+    findings_select,
+    frame_findings,
+    location_struct,
+    sort_findings_frame,
+    summarise,
+)
+from audit.messages import fill, render, render_expr
+from audit.nhs import masked, nhs_number_mask
 from audit.schema import Field, ReturnSchema, load_schema, pandera_schema
 from audit.threads import prompt_gil_handoff
 from audit.workbook import Sheet, Workbook, normalise_header
@@ -45,7 +59,22 @@ class ValidatedReturn:
     clients: pl.DataFrame  # typed schema columns plus `_row` (the Excel row)
     invalid: pl.DataFrame  # one boolean column per schema column: an error in that cell
     letters: dict[str, str]  # schema column -> Excel column letter
-    findings: list[Finding] = field(default_factory=list)
+    table: pl.DataFrame  # every finding, worst first, in the JSON shape (see audit.findings.findings_frame)
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        """The findings as objects, made on first use (a messy return has tens of thousands)."""
+        return frame_findings(self.table)
+
+    def findings_frame(self) -> pl.DataFrame:
+        return self.table
+
+    def counts(self) -> dict[str, int]:
+        """Findings by severity, without making them."""
+        counts = summarise([])
+        for severity, n in self.table.group_by("severity").len().iter_rows():
+            counts[severity] = n
+        return counts
 
     @property
     def synthetic(self) -> bool:
@@ -80,7 +109,8 @@ def validate_return(path: str | Path, schema: ReturnSchema | None = None) -> Val
         sha256 = hashed.result()
     submission = _submission(book.sheet(schema.submission_sheet), schema, file, findings)
     ost = _OstSheet(ost_sheet, schema, file, submission, findings)
-    return ValidatedReturn(file, sha256, submission, ost.clients, ost.invalid, ost.letters, findings)
+    table = sort_findings_frame(pl.concat([findings_frame(findings), ost.table()], how="vertical"))
+    return ValidatedReturn(file, sha256, submission, ost.clients, ost.invalid, ost.letters, table)
 
 
 def _open_and_load(path: Path, sheet: str) -> tuple[Workbook, Sheet | None]:
@@ -211,7 +241,7 @@ def _period_rules(typed: dict[str, Any], loc: dict[str, Location], findings: lis
 # --- OST sheet ----------------------------------------------------------------
 
 class _OstSheet:
-    """Reads, coerces and checks the OST sheet; leaves typed clients and findings."""
+    """Reads, coerces and checks the OST sheet; leaves typed clients and its findings as a frame."""
 
     def __init__(self, sheet: Sheet | None, schema: ReturnSchema, file: str, submission: dict[str, Any],
                  findings: list[Finding]) -> None:
@@ -219,6 +249,7 @@ class _OstSheet:
         self.sheet_name = schema.ost_sheet
         self.letters: dict[str, str] = {}
         self.absent: set[str] = set()
+        self.hits: list[pl.DataFrame] = []  # one frame per check (and column): see `_add`
         raw = self._raw_frame(sheet)
         typed = self._coerce(raw)
         if typed.height:
@@ -227,6 +258,35 @@ class _OstSheet:
             self._cross_field(typed, submission)
         self.clients = typed.select([ROW, *schema.column_names])
         self.invalid = self._invalid_mask(typed)
+
+    def table(self) -> pl.DataFrame:
+        """The sheet's cell findings in the JSON shape."""
+        if not self.hits:
+            return empty_findings_frame()
+        hits = pl.concat(self.hits, how="vertical")
+        letter = pl.col("column").replace_strict(self.letters, default="?", return_dtype=pl.String)
+        return findings_select(
+            hits, rule=pl.col("rule"), severity=pl.col("severity"), message=pl.col("message"),
+            location=location_struct(file=pl.lit(self.file), sheet=pl.lit(self.sheet_name),
+                                     cell=pl.concat_str([letter, pl.col(ROW).cast(pl.String)]), row=pl.col(ROW), column=pl.col("column")),
+            value=pl.col("value"), client=pl.col("client"), fix=pl.col("fix"))
+
+    def _add(self, hits: pl.DataFrame, rule: str, column: str, *, value: pl.Expr | None, client: pl.Expr | None,
+             **fields: Any) -> None:
+        """One rule's hits in one column, messages rendered by polars: the frame form of `_make`."""
+        value = value if value is not None else pl.lit(None, dtype=pl.String)
+        severity, message, fix = render_expr(rule, value=value, column=column, **fields)
+        self._add_rendered(hits, rule, column, severity.value, message, fix, value, client)
+
+    def _add_rendered(self, hits: pl.DataFrame, rule: str, column: str, severity: str, message: pl.Expr,
+                      fix: pl.Expr | str | None, value: pl.Expr, client: pl.Expr | None) -> None:
+        if hits.height == 0:
+            return
+        fix = fix if isinstance(fix, pl.Expr) else pl.lit(fix, dtype=pl.String)
+        self.hits.append(hits.select(
+            pl.col(ROW).cast(pl.Int64), column=pl.lit(column), rule=pl.lit(rule), severity=pl.lit(severity),
+            message=message, fix=fix, value=value.cast(pl.String),
+            client=client if client is not None else pl.lit(None, dtype=pl.String)))
 
     # reading
 
@@ -279,7 +339,9 @@ class _OstSheet:
         """Typed values, with the reasons cells could not be read.
 
         A cheap pass first; only the columns that have cells it could not
-        read get the full coercion (units, text dates, code variants).
+        read get the full coercion (units, text dates, code variants). The
+        client id as findings show it (`_c`: blank for an NHS number) is made
+        here once for every later check.
         """
         # one pass: each column's fast value, its text, and which cells the fast pass could not read
         first: list[pl.Expr] = [pl.col(ROW)]
@@ -299,6 +361,8 @@ class _OstSheet:
             else:
                 exprs += [pl.col(name), null.alias(f"{name}__err"), null.alias(f"{name}__hint"), null.alias(f"{name}__note")]
             exprs.append(text)
+        cid = pl.col("CLIENTID__raw")
+        exprs.append(pl.when(nhs_number_mask(cid)).then(null).otherwise(cid).alias("_c"))
         typed = fast.select(exprs)
         self._coercion_findings(typed, needs_full)
         return typed
@@ -308,14 +372,19 @@ class _OstSheet:
         if not specs:
             return
         errors = hits_long(typed, {n: pl.struct(hit=pl.col(f"{n}__err"), raw=pl.col(f"{n}__raw"), hint=pl.col(f"{n}__hint"))
-                                   for n in specs}, [ROW, self._client_expr().alias("_c")])
-        for row, cid, name, rule, raw, hint in errors.iter_rows():
-            self.findings.append(_coercion_finding(rule, specs[name], self._loc(name, row), raw, hint, cid))
+                                   for n in specs}, [ROW, "_c"])
+        if errors.height:
+            for (name, rule), part in errors.partition_by("_key", "hit", as_dict=True).items():
+                spec, hint = specs[name], pl.col("hint")
+                detail = (pl.when(hint.is_not_null()).then(pl.format(" (it looks like an Excel serial number for {}; format the cell as a date)", hint))
+                          .otherwise(pl.lit("")) if rule == "RET-NOT-A-DATE" else "")
+                self._add(part, rule, name, value=shown(pl.col("raw")), client=pl.col("_c"), hint=hint, example=spec.example,
+                          detail=detail, expected=_rule_words(spec))
         notes = hits_long(typed, {n: pl.struct(hit=pl.col(f"{n}__note"), raw=pl.col(f"{n}__raw"), canonical=pl.col(n).cast(pl.String))
                                   for n in specs}, [ROW])
         summary = notes.group_by("_key", "hit", maintain_order=True).agg(pl.col(ROW).first(), pl.col("raw").first(),
                                                                          pl.col("canonical").first(), pl.len().alias("n"))
-        for name, rule, row, raw, canonical, count in summary.iter_rows():
+        for name, rule, row, raw, canonical, count in summary.iter_rows():  # one a column: count and first example
             self.findings.append(_make(rule, self._loc(name, row), value=raw, column=name, count=count,
                                        cell=f"{self.letters.get(name, '?')}{row}", canonical=canonical))
 
@@ -325,51 +394,41 @@ class _OstSheet:
         import pandera.polars as pa
 
         present = [c for c in self.schema.column_names if c not in self.absent]
-        frame = typed.select(present)
         try:
-            pandera_schema(self.schema).validate(frame, lazy=True)
+            pandera_schema(self.schema).validate(typed.select(present), lazy=True)
             return
         except pa.errors.SchemaErrors as exc:
             cases = exc.failure_cases
         specs = {f.name: f for f in self.schema.columns}
-        check_names = {f.name: _check_names(f) for f in self.schema.columns}
-        coercion_failed = {c: typed[f"{c}__err"].is_not_null() for c in present}
-        rows = typed[ROW]
-        cases = cases.filter(pl.col("index").is_not_null() & pl.col("column").is_in(present))
-        duplicates: dict[str, list[int]] = {}
-        for column, check, number, index, value in cases.select("column", "check", "check_number", "index", "failure_case").iter_rows():
-            if check in ("not_nullable", "field_uniqueness"):
-                name = check
+        names = pl.DataFrame([(f.name, k, name) for f in self.schema.columns for k, name in enumerate(_check_names(f))],
+                             schema={"column": pl.String, "check_number": pl.Int64, "_name": pl.String}, orient="row")
+        rows = typed.select(ROW, "_c", *[pl.col(f"{c}__err").is_not_null().alias(f"{c}__failed") for c in present]).with_row_index("index")
+        cases = (cases.filter(pl.col("index").is_not_null() & pl.col("column").is_in(present))
+                 .select("column", "check", pl.col("check_number").cast(pl.Int64), pl.col("index").cast(pl.UInt32), "failure_case")
+                 .join(names, on=["column", "check_number"], how="left")
+                 .with_columns(_name=pl.when(pl.col("check").is_in(["not_nullable", "field_uniqueness"])).then(pl.col("check"))
+                               .otherwise(pl.col("_name")))
+                 .join(rows, on="index", how="left"))
+        value = shown(pl.col("failure_case"))
+        for (column, name), part in cases.partition_by("column", "_name", as_dict=True).items():
+            spec, rule = specs[column], PANDERA_RULES[name]
+            if name == "not_nullable":  # a cell whose coercion failed was not blank: its coercion error says why
+                part = part.filter(~pl.col(f"{column}__failed"))
+                self._add(part, rule, column, value=None, client=pl.col("_c"), expected=_rule_words(spec))
+            elif name == "field_uniqueness":  # the first row keeps the id; each later row is the fault
+                part = part.with_columns(first=pl.col(ROW).min().over("failure_case")).filter(pl.col(ROW) != pl.col("first"))
+                self._add(part, rule, column, value=masked(pl.col("failure_case")), client=pl.col("_c"), first=pl.col("first"))
+            elif name == "nhs_number":
+                self._add(part, rule, column, value=masked(pl.col("failure_case")), client=None)
+            elif name == "allowed":
+                part = part.join(_suggestions(part["failure_case"], spec.allowed_values), on="failure_case", how="left")
+                self._add(part, rule, column, value=value, client=pl.col("_c"), allowed=spec.allowed_words(),
+                          suggestion=pl.col("_suggestion"))
+            elif name == "length":
+                self._add(part, rule, column, value=value, client=pl.col("_c"), length=pl.col("failure_case").str.len_chars(),
+                          limit=spec.max_length)
             else:
-                name = check_names[column][number]
-            if name == "not_nullable" and coercion_failed[column][index]:
-                continue  # the cell was not blank: its coercion error already says why
-            if name == "field_uniqueness":
-                duplicates.setdefault(value, []).append(int(rows[index]))
-                continue
-            self.findings.append(self._pandera_finding(PANDERA_RULES[name], specs[column], int(rows[index]), value,
-                                                       typed.row(index, named=True)))
-        for value, dup_rows in duplicates.items():
-            first, *later = sorted(dup_rows)  # the first row keeps the id; each later row is the fault
-            for row in later:
-                self.findings.append(_make("RET-DUPLICATE-ID", self._loc("CLIENTID", row), value=value, first=first, client=value))
-
-    def _pandera_finding(self, rule: str, spec: Field, row: int, value: Any, record: dict[str, Any]) -> Finding:
-        cid = record.get("CLIENTID")
-        loc = self._loc(spec.name, row)
-        if rule == "RET-NHS-NUMBER":
-            return _make(rule, loc, value=mask_id(value), client=None)
-        client = None if cid is None or _looks_nhs(cid) else cid
-        typed = record.get(spec.name)
-        shown = _display(typed if typed is not None else value)
-        if rule == "RET-REQUIRED":
-            return _make(rule, loc, column=spec.name, expected=_rule_words(spec), client=client)
-        if rule == "RET-CODE-NOT-ALLOWED":
-            return _make(rule, loc, value=shown, column=spec.name, allowed=spec.allowed_words(),
-                         suggestion=_suggest(str(value), spec.allowed_values), client=client)
-        if rule == "RET-TOO-LONG":
-            return _make(rule, loc, value=shown, column=spec.name, length=len(str(value)), limit=spec.max_length, client=client)
-        return _make(rule, loc, value=shown, column=spec.name, expected=spec.rule_text().replace("`", ""), client=client)
+                self._add(part, rule, column, value=value, client=pl.col("_c"), expected=spec.rule_text().replace("`", ""))
 
     def _dose_plausible(self, typed: pl.DataFrame) -> None:
         meds = self.schema.medications
@@ -387,10 +446,10 @@ class _OstSheet:
             bad = bad | hit
             words = pl.when(hit).then(pl.lit(text)).otherwise(words)
         already = self._error_rows("DOSE_MG")
-        hits = typed.filter(bad & pl.col("DOSE_MG").is_not_null() & ~pl.col(ROW).is_in(already)).select(ROW, "DOSE_MG", "OST_MEDICATION", words.alias("_w"), self._client_expr().alias("_c"))
-        for row, dose, med, plausible, cid in hits.iter_rows():
-            self.findings.append(_make("RET-DOSE-IMPLAUSIBLE", self._loc("DOSE_MG", row), value=_display(dose),
-                                       medication=med, plausible=plausible, client=cid))
+        hits = typed.filter(bad & pl.col("DOSE_MG").is_not_null() & ~pl.col(ROW).is_in(already.implode())).select(
+            ROW, "DOSE_MG", "OST_MEDICATION", "_c", words.alias("_w"))
+        self._add(hits, "RET-DOSE-IMPLAUSIBLE", "DOSE_MG", value=shown(pl.col("DOSE_MG")), client=pl.col("_c"),
+                  medication=pl.col("OST_MEDICATION"), plausible=pl.col("_w"))
 
     def _cross_field(self, typed: pl.DataFrame, submission: dict[str, Any]) -> None:
         frame = typed.with_columns(context_columns(submission))
@@ -402,41 +461,30 @@ class _OstSheet:
                 key = f"{rule['id']}|{column}"
                 rules[key] = (rule, column)
                 structs[key] = pl.struct(hit=pl.when(compile_condition(rule["when"], this=column)).then(pl.lit(True)))
-        hits = hits_long(frame, structs, [ROW, self._client_expr().alias("_c")])
+        hits = hits_long(frame, structs, [ROW])
         if hits.height == 0:
             return
         # the values shown in messages, for the rows that hit only
         joined = hits.join(frame, on=ROW, how="left")
         for (key,), part in joined.partition_by("_key", as_dict=True).items():
             rule, column = rules[key]
-            shown = part.select(ROW, "_c", pl.col(column).cast(pl.String).alias("_v"),
-                                _other_expr(rule["when"], column).cast(pl.String).alias("_o"))
-            for row, cid, value, other in shown.iter_rows():
-                self.findings.append(Finding(
-                    rule=rule["id"], severity=Severity(rule["severity"]),
-                    message=rule["message"].format(column=column, other=_display(other)),
-                    location=self._loc(column, row), value=None if value is None else str(_display(value)), client=cid,
-                    fix=rule.get("fix")))
+            message = fill(rule["message"], {"column": column, "other": shown(_other_expr(rule["when"], column))})
+            self._add_rendered(part, rule["id"], column, rule["severity"], message, rule.get("fix"),
+                               shown(pl.col(column)), pl.col("_c"))
 
     # helpers
-
-    @staticmethod
-    def _client_expr() -> pl.Expr:
-        """The client id as typed, blanked when it looks like an NHS number."""
-        cid = pl.col("CLIENTID__raw")
-        return pl.when(nhs_number_mask(cid)).then(pl.lit(None, dtype=pl.String)).otherwise(cid)
 
     def _loc(self, column: str, row: int) -> Location:
         return Location(self.file, sheet=self.sheet_name, cell=f"{self.letters.get(column, '?')}{row}", row=row, column=column)
 
-    def _error_rows(self, column: str) -> list[int]:
-        return sorted({f.location.row for f in self.findings
-                       if f.severity is Severity.ERROR and f.location.column == column
-                       and f.location.sheet == self.sheet_name and f.location.row is not None})
+    def _error_rows(self, column: str) -> pl.Series:
+        """The rows with an error finding in a column so far."""
+        parts = [h.filter((pl.col("severity") == "error") & (pl.col("column") == column))[ROW] for h in self.hits]
+        return pl.concat(parts) if parts else pl.Series(ROW, [], dtype=pl.Int64)
 
     def _invalid_mask(self, typed: pl.DataFrame) -> pl.DataFrame:
         """True where a cell has an error finding: rules that need it skip the row."""
-        return typed.select([pl.col(ROW).is_in(self._error_rows(c)).alias(c) if c not in self.absent else pl.lit(True).alias(c)
+        return typed.select([pl.col(ROW).is_in(self._error_rows(c).implode()).alias(c) if c not in self.absent else pl.lit(True).alias(c)
                              for c in self.schema.column_names])
 
 
@@ -519,7 +567,8 @@ def _check_names(spec: Field) -> list[str]:
 
 def _coercion_finding(rule: str, spec: Field, loc: Location, raw: str | None, hint: str | None, client: str | None) -> Finding:
     detail = f" (it looks like an Excel serial number for {hint}; format the cell as a date)" if hint and rule == "RET-NOT-A-DATE" else ""
-    return _make(rule, loc, value=_display(raw), column=spec.name, hint=hint, example=spec.example, detail=detail, client=client)
+    return _make(rule, loc, value=_display(raw), column=spec.name, hint=hint, example=spec.example, detail=detail,
+                 expected=_rule_words(spec), client=client)
 
 
 def _make(rule: str, location: Location, *, value: Any = None, client: str | None = None, **fields: Any) -> Finding:
@@ -548,21 +597,39 @@ def _suggest(value: str, allowed: list[str]) -> str:
 
 
 def _display(value: Any) -> Any:
-    """A value as a person typed it: Excel dates without midnight, whole numbers without .0."""
-    if isinstance(value, float) and value.is_integer():
+    """A value as a person typed it: Excel dates without midnight, whole numbers without .0 (scalar `shown`)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < LONGEST_WHOLE:
         return int(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str) and value.endswith(" 00:00:00") and len(value) == 19:
         return value[:10]
+    if isinstance(value, str) and re.fullmatch(r"-?\d{16,}", value):
+        return repr(float(value)).replace("e+", "e")  # as polars writes it (see shown)
     return value
 
 
-def _looks_nhs(value: str) -> bool:
-    return is_nhs_number(value)
+LONGEST_WHOLE = 1e15  # beyond, calamine writes every digit of a float (1e30 as 31 digits): shown as 1e+30
 
 
-def mask_id(value: Any) -> str:
-    """Show an NHS-number-like id without the number: first two and last two digits."""
-    text = str(value)
-    return text[:2] + "*" * max(len(text) - 4, 0) + text[-2:] if len(text) > 4 else "****"
+def shown(value: pl.Expr) -> pl.Expr:
+    """`_display` over a column: values as text the way a person typed them."""
+    text = value.cast(pl.String)
+    text = text.str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "${1}").str.replace(r"^(-?\d+)\.0$", "${1}")
+    return pl.when(text.str.contains(r"^-?\d{16,}$")).then(text.cast(pl.Float64, strict=False).cast(pl.String)).otherwise(text)
+
+
+def _suggestions(values: pl.Series, allowed: list[str]) -> pl.DataFrame:
+    """` (did you mean `x`?)` for each distinct unknown code, the most frequent first.
+
+    difflib runs once per distinct value, never per cell, and for at most SUGGESTED values of a
+    plausible length: a hostile column of 100,000 different strings gets no suggestions beyond them.
+    """
+    longest = max((len(a) for a in allowed), default=0) * 2 + 2
+    distinct = (values.value_counts(sort=True).filter(pl.col(values.name).str.len_chars() <= longest)
+                .head(SUGGESTED)[values.name].to_list())
+    return pl.DataFrame({values.name: distinct, "_suggestion": [_suggest(v, allowed) for v in distinct]},
+                        schema={values.name: pl.String, "_suggestion": pl.String})
+
+
+SUGGESTED = 1000
