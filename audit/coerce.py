@@ -37,6 +37,9 @@ class Coerced:
     error: pl.Expr
     hint: pl.Expr
     note: pl.Expr
+    # helper columns to add, stage by stage, before the four expressions are evaluated: they share
+    # parts (a date's day, month and year) that polars would otherwise compute once per use
+    stages: tuple[list[pl.Expr], ...] = ()
 
 
 def clean(raw: pl.Expr) -> pl.Expr:
@@ -89,31 +92,37 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(DASHES, "-", text.strip().lower()))
 
 
-def as_date(text: pl.Expr, us_in_column: pl.Expr | None = None) -> Coerced:
+def as_date(text: pl.Expr, us_in_column: bool = True, key: str = "_date") -> Coerced:
     """Excel dates pass; ISO and UK text dates pass with a note; the rest fail.
 
-    `us_in_column` is true when any text date in the same column is clearly
-    US-ordered (month first): then dd/mm dates that could be read either way
-    are ambiguous, and reported rather than guessed.
+    With `us_in_column`, when any text date in the same column is clearly
+    US-ordered (month first), dd/mm dates that could be read either way are
+    ambiguous, and reported rather than guessed. `key` names the helper columns.
     """
-    is_excel = text.str.contains(EXCEL_DATETIME_RE)
-    is_iso = text.str.contains(ISO_RE)
-    parts = text.str.extract_groups(SLASHED_RE)
+    col = lambda part: pl.col(f"{key}__{part}")  # noqa: E731
+    parts = col("parts")
     first = parts.struct.field("1").cast(pl.Int32, strict=False)
     second = parts.struct.field("2").cast(pl.Int32, strict=False)
     year = parts.struct.field("3")
+    uk = (year + "-" + second.cast(pl.String).str.zfill(2) + "-" + first.cast(pl.String).str.zfill(2)).str.to_date("%Y-%m-%d", strict=False)
+    us = (year + "-" + first.cast(pl.String).str.zfill(2) + "-" + second.cast(pl.String).str.zfill(2)).str.to_date("%Y-%m-%d", strict=False)
+    us_anywhere = ((first <= 12) & (second > 12) & (second <= 31)).fill_null(False).any() if us_in_column else pl.lit(False)
+    stage1 = [text.alias(f"{key}__text"), text.str.extract_groups(SLASHED_RE).alias(f"{key}__parts"),
+              text.str.contains(EXCEL_DATETIME_RE).alias(f"{key}__excel")]
+    stage2 = [first.alias(f"{key}__first"), second.alias(f"{key}__second"), uk.alias(f"{key}__uk"), us.alias(f"{key}__us"),
+              us_anywhere.alias(f"{key}__us_anywhere")]
+    text, is_excel, first, second, uk_date, us_date = col("text"), col("excel"), col("first"), col("second"), col("uk"), col("us")
     is_slashed = first.is_not_null()
-    uk_date = (year + "-" + second.cast(pl.String).str.zfill(2) + "-" + first.cast(pl.String).str.zfill(2)).str.to_date("%Y-%m-%d", strict=False)
-    us_date = (year + "-" + first.cast(pl.String).str.zfill(2) + "-" + second.cast(pl.String).str.zfill(2)).str.to_date("%Y-%m-%d", strict=False)
     us_order = is_slashed & uk_date.is_null() & us_date.is_not_null()
     either = is_slashed & (first <= 12) & (second <= 12) & (first != second)
-    ambiguous = either & (us_in_column if us_in_column is not None else pl.lit(False))
+    ambiguous = either & col("us_anywhere")
     value = (
         pl.when(is_excel).then(text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
-        .when(is_iso).then(text.str.to_date("%Y-%m-%d", strict=False))
+        .when(text.str.contains(ISO_RE)).then(text.str.to_date("%Y-%m-%d", strict=False))
         .when(is_slashed & ~ambiguous).then(uk_date)
     )
-    value = pl.when(value.is_between(FIRST_DATE, LAST_DATE)).then(value)
+    stage3 = [pl.when(value.is_between(FIRST_DATE, LAST_DATE)).then(value).alias(f"{key}__value"), ambiguous.alias(f"{key}__ambiguous")]
+    value, ambiguous = col("value"), col("ambiguous")
     failed = text.is_not_null() & value.is_null()
     error = (
         pl.when(failed & text.str.contains(FAR_DATE_RE)).then(pl.lit("RET-DATE-OUT-OF-RANGE"))
@@ -129,15 +138,7 @@ def as_date(text: pl.Expr, us_in_column: pl.Expr | None = None) -> Coerced:
         .when(failed & serial).then(serial_date.dt.strftime("%Y-%m-%d"))
     )
     note = pl.when(value.is_not_null() & ~is_excel).then(pl.lit("RET-DATE-AS-TEXT"))
-    return Coerced(value, error, hint, note)
-
-
-def us_ordered_anywhere(text: pl.Expr) -> pl.Expr:
-    """True (for the whole column) when any slashed date is month-first."""
-    parts = text.str.extract_groups(SLASHED_RE)
-    first = parts.struct.field("1").cast(pl.Int32, strict=False)
-    second = parts.struct.field("2").cast(pl.Int32, strict=False)
-    return ((first <= 12) & (second > 12) & (second <= 31)).fill_null(False).any()
+    return Coerced(value, error, hint, note, (stage1, stage2, stage3))
 
 
 def fast_value(text: pl.Expr, type_name: str, allowed: list[str] | None = None) -> tuple[pl.Expr, pl.Expr]:
@@ -167,14 +168,15 @@ def fast_value(text: pl.Expr, type_name: str, allowed: list[str] | None = None) 
 
 
 def coerce(text: pl.Expr, type_name: str, allowed: list[str] | None = None,
-           aliases: dict[str, str] | None = None) -> Coerced:
-    """Dispatch on the schema's type name; `aliases` are NDTMS codes accepted for labels (audit/codes.py)."""
+           aliases: dict[str, str] | None = None, key: str = "_c") -> Coerced:
+    """Dispatch on the schema's type name; `aliases` are NDTMS codes accepted for labels (audit/codes.py),
+    `key` names any helper columns."""
     if type_name == "number":
         return as_number(text)
     if type_name == "integer":
         return as_number(text, integer=True)
     if type_name == "date":
-        return as_date(text, us_ordered_anywhere(text))
+        return as_date(text, key=key)
     if type_name == "code":
         from audit.codes import as_code_or_ndtms
 
@@ -182,3 +184,19 @@ def coerce(text: pl.Expr, type_name: str, allowed: list[str] | None = None,
     if type_name == "yn":
         return as_code(text, ["Y", "N"], {"yes": "Y", "no": "N"})
     return as_text(text)
+
+
+def coerce_columns(frame: pl.DataFrame, columns: dict[str, tuple[pl.Expr, str, list[str] | None, dict[str, str]]],
+                   keep: list[str]) -> pl.DataFrame:
+    """The full coercion of several columns in one query: `keep`, then for each NAME its typed value
+    (NAME), error rule (NAME__err), hint (NAME__hint) and note (NAME__note).
+
+    `columns` maps NAME to (its text, type name, allowed codes, NDTMS aliases); helper columns are added stage by stage.
+    """
+    coerced = {name: coerce(text, type_name, allowed, aliases, key=f"{name}__h")
+               for name, (text, type_name, allowed, aliases) in columns.items()}
+    lazy = frame.lazy()
+    for stage in range(max((len(c.stages) for c in coerced.values()), default=0)):
+        lazy = lazy.with_columns([e for c in coerced.values() if stage < len(c.stages) for e in c.stages[stage]])
+    return lazy.select(*keep, *[e for name, c in coerced.items() for e in (
+        c.value.alias(name), c.error.alias(f"{name}__err"), c.hint.alias(f"{name}__hint"), c.note.alias(f"{name}__note"))]).collect()

@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from audit.codes import discharge_outcome
-from audit.coerce import clean, coerce, fast_value
+from audit.coerce import clean, coerce_columns, fast_value
 from audit.conditions import compile_condition, context_column
 from audit.findings import (
     Finding,
@@ -196,11 +196,9 @@ def _coerce_values(raw: dict[str, str | None], keys: dict[str, Field]) -> dict[s
     slow = [k for k, parts in first.items() if parts["left"]]
     out = {k: (p["text"], p["value"], None, None) for k, p in first.items()}
     if slow:
-        full = []
-        for key in slow:
-            c = coerce(pl.col(key), keys[key].type, keys[key].allowed_values)
-            full.append(pl.struct(text=pl.col(key), value=c.value.cast(pl.String), error=c.error, hint=c.hint).alias(key))
-        out.update({k: (p["text"], p["value"], p["error"], p["hint"]) for k, p in frame.select(full).row(0, named=True).items()})
+        full = coerce_columns(frame, {k: (pl.col(k), keys[k].type, keys[k].allowed_values, keys[k].aliases) for k in slow}, [])
+        row = full.select(*[pl.col(k).cast(pl.String) for k in slow], pl.col("^.*__(err|hint)$")).row(0, named=True)
+        out.update({k: (first[k]["text"], row[k], row[f"{k}__err"], row[f"{k}__hint"]) for k in slow})
     for key, (text, value, error, hint) in out.items():
         if value is not None and keys[key].type == "date":
             out[key] = (text, dt.date.fromisoformat(value), error, hint)
@@ -351,13 +349,21 @@ class _OstSheet:
         fast = raw.select(first)
         left = fast.select(pl.col(f"{n}__left").any() for n in self.schema.column_names).row(0)
         needs_full = [n for n, any_left in zip(self.schema.column_names, left) if any_left]
+        specs = {f.name: f for f in self.schema.columns}
+        # the full coercion sees only the rows with leftovers, and in them only the leftover cells:
+        # a first draft with a fault in every tenth row pays for a tenth of the sheet
+        if needs_full:
+            leftover_rows = fast.filter(pl.any_horizontal([pl.col(f"{n}__left") for n in needs_full]))
+            full = coerce_columns(leftover_rows, {n: (pl.when(pl.col(f"{n}__left")).then(pl.col(f"{n}__raw")), specs[n].type,
+                                                      specs[n].allowed_values, specs[n].aliases) for n in needs_full}, [ROW])
+            fast = fast.join(full.rename({n: f"{n}__full" for n in needs_full}), on=ROW, how="left", maintain_order="left")
         exprs: list[pl.Expr] = [pl.col(ROW)]
         null = pl.lit(None, dtype=pl.String)
         for spec in self.schema.columns:
             name, text = spec.name, pl.col(f"{spec.name}__raw")
             if name in needs_full:
-                c = coerce(text, spec.type, spec.allowed_values, spec.aliases)
-                exprs += [c.value.alias(name), c.error.alias(f"{name}__err"), c.hint.alias(f"{name}__hint"), c.note.alias(f"{name}__note")]
+                exprs += [pl.when(pl.col(f"{name}__left")).then(pl.col(f"{name}__full")).otherwise(pl.col(name)).alias(name),
+                          pl.col(f"{name}__err"), pl.col(f"{name}__hint"), pl.col(f"{name}__note")]
             else:
                 exprs += [pl.col(name), null.alias(f"{name}__err"), null.alias(f"{name}__hint"), null.alias(f"{name}__note")]
             exprs.append(text)
@@ -479,13 +485,19 @@ class _OstSheet:
 
     def _error_rows(self, column: str) -> pl.Series:
         """The rows with an error finding in a column so far."""
-        parts = [h.filter((pl.col("severity") == "error") & (pl.col("column") == column))[ROW] for h in self.hits]
-        return pl.concat(parts) if parts else pl.Series(ROW, [], dtype=pl.Int64)
+        if not self.hits:
+            return pl.Series(ROW, [], dtype=pl.Int64)
+        hits = pl.concat([h.select(ROW, "column", "severity") for h in self.hits])
+        return hits.filter((pl.col("severity") == "error") & (pl.col("column") == column))[ROW]
 
     def _invalid_mask(self, typed: pl.DataFrame) -> pl.DataFrame:
         """True where a cell has an error finding: rules that need it skip the row."""
-        return typed.select([pl.col(ROW).is_in(self._error_rows(c).implode()).alias(c) if c not in self.absent else pl.lit(True).alias(c)
-                             for c in self.schema.column_names])
+        errors: dict[str, list[int]] = {}
+        if self.hits:
+            hits = pl.concat([h.select(ROW, "column", "severity") for h in self.hits]).filter(pl.col("severity") == "error")
+            errors = dict(hits.group_by("column").agg(ROW).iter_rows())
+        return typed.select([pl.col(ROW).is_in(pl.Series(errors.get(c, []), dtype=pl.Int64).implode()).alias(c)
+                             if c not in self.absent else pl.lit(True).alias(c) for c in self.schema.column_names])
 
 
 def _first_filled_row(frame: pl.DataFrame) -> int | None:
@@ -605,7 +617,7 @@ def _display(value: Any) -> Any:
     if isinstance(value, str) and value.endswith(" 00:00:00") and len(value) == 19:
         return value[:10]
     if isinstance(value, str) and re.fullmatch(r"-?\d{16,}", value):
-        return repr(float(value)).replace("e+", "e")  # as polars writes it (see shown)
+        return repr(float(value))  # as polars writes it (see shown)
     return value
 
 
