@@ -109,6 +109,7 @@ def validate_return(path: str | Path, schema: ReturnSchema | None = None) -> Val
         sha256 = hashed.result()
     submission = _submission(book.sheet(schema.submission_sheet), schema, file, findings)
     ost = _OstSheet(ost_sheet, schema, file, submission, findings)
+    _mask_nhs_numbers(findings)
     table = sort_findings_frame(pl.concat([findings_frame(findings), ost.table()], how="vertical"))
     return ValidatedReturn(file, sha256, submission, ost.clients, ost.invalid, ost.letters, table)
 
@@ -171,6 +172,17 @@ def _submission(sheet: Sheet | None, schema: ReturnSchema, file: str, findings: 
         typed[key] = _submission_value(keys[key], text, value, error, hint, found[key][1], findings)
     _period_rules(typed, {k: loc for k, (_, loc) in found.items()}, findings)
     return typed
+
+
+def _mask_nhs_numbers(findings: list[Finding]) -> None:
+    """The workbook-level findings (Submission, headers, notes) with any NHS number in their value
+    masked, in their message and fix too: one polars query for all of them."""
+    values = pl.Series([None if f.value is None else str(f.value) for f in findings], dtype=pl.String)
+    shown = values.to_frame("v").select(masked(pl.col("v")))["v"].to_list()
+    for f, value, mask in zip(findings, values.to_list(), shown):
+        if value is not None and mask != value:
+            f.message, f.value = f.message.replace(value, mask), mask
+            f.fix = f.fix.replace(value, mask) if f.fix else f.fix
 
 
 def _next_letter(letter: str) -> str:
@@ -272,7 +284,7 @@ class _OstSheet:
     def _add(self, hits: pl.DataFrame, rule: str, column: str, *, value: pl.Expr | None, client: pl.Expr | None,
              **fields: Any) -> None:
         """One rule's hits in one column, messages rendered by polars: the frame form of `_make`."""
-        value = value if value is not None else pl.lit(None, dtype=pl.String)
+        value = masked(value) if value is not None else pl.lit(None, dtype=pl.String)  # no NHS number is ever shown
         severity, message, fix = render_expr(rule, value=value, column=column, **fields)
         self._add_rendered(hits, rule, column, severity.value, message, fix, value, client)
 
@@ -474,9 +486,9 @@ class _OstSheet:
         joined = hits.join(frame, on=ROW, how="left")
         for (key,), part in joined.partition_by("_key", as_dict=True).items():
             rule, column = rules[key]
-            message = fill(rule["message"], {"column": column, "other": shown(_other_expr(rule["when"], column))})
+            message = fill(rule["message"], {"column": column, "other": masked(shown(_other_expr(rule["when"], column)))})
             self._add_rendered(part, rule["id"], column, rule["severity"], message, rule.get("fix"),
-                               shown(pl.col(column)), pl.col("_c"))
+                               masked(shown(pl.col(column))), pl.col("_c"))
 
     # helpers
 
