@@ -1,6 +1,6 @@
 """Benchmark: ost-audit against the raw read and against its peers.
 
-    python bench/run.py [--repeats N] [--sizes 1k,10k,100k] [--no-peers]
+    python bench/run.py [--repeats N] [--sizes 1k,10k,100k] [--no-peers] [--no-national] [--no-messy]
 
 Every command runs in its own process, interleaved with the others, several
 times; the table shows medians, ratios to the raw read (`polars.read_excel`
@@ -106,6 +106,21 @@ def measure(cmds: dict[str, list[str]], repeats: int, slow: set[str]) -> dict[st
     return {k: (statistics.median(v), memory[k], min(v), max(v)) for k, v in times.items()}
 
 
+def messy_section(repeats: int) -> list[str]:
+    """The 100k return with one row in ten faulty beside the clean one: validation must cost the same
+    whatever the number of faults (bench/generate.py `messy`)."""
+    clean, messy = generate.single("100k"), generate.messy("100k")
+    cmds = {f"{what} ({name})": argv for name, path in (("clean", clean), ("messy", messy))
+            for what, argv in commands(path, peers=False).items()}
+    results = measure(cmds, repeats, set())
+    lines = [f"## 100k clients, clean and messy (one row in ten faulty: {len(generate.FAULTS)} kinds of fault)", "",
+             "| command | seconds | x raw read | fastest-slowest s | peak MB | x raw memory |", "|---|---:|---:|---:|---:|---:|"]
+    for name, (t, m, lo, hi) in results.items():
+        raw_t, raw_m, _, _ = results[f"raw read (polars + calamine) ({name.rsplit('(', 1)[1]}"]
+        lines.append(f"| {name} | {t:.2f} | {t / raw_t:.2f} | {lo:.2f}-{hi:.2f} | {m} | {m / raw_m:.2f} |")
+    return lines + [""]
+
+
 def contracts_cost(repeats: int) -> list[tuple[str, int | None, float | None, float]]:
     """Scan time vs raw text extraction, per page, for a long generated PDF; scan time for the same text as Word."""
     from pypdf import PdfReader
@@ -192,6 +207,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1k,10k,100k")
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--no-national", action="store_true")
+    parser.add_argument("--no-messy", action="store_true")
     args = parser.parse_args()
     global TOOL
     TOOL = venv("tool", str(ROOT))
@@ -211,6 +227,9 @@ def main() -> None:
             lines.append(f"| {name} | {t:.2f} | {t / raw_t:.2f} | {lo:.2f}-{hi:.2f} | {m} | {m / raw_m:.2f} |")
         lines.append("")
         print("\n".join(lines[-(len(results) + 4):]), flush=True)
+    if "100k" in args.sizes.split(",") and not args.no_messy:
+        lines += messy_section(args.repeats)
+        print("\n".join(lines[-9:]), flush=True)
     if not args.no_national:
         root = generate.national()
         areas = sorted(root.iterdir())
