@@ -260,6 +260,7 @@ class _OstSheet:
         self.letters: dict[str, str] = {}
         self.absent: set[str] = set()
         self.hits: list[pl.DataFrame] = []  # one frame per check (and column): see `_add`
+        self.pending: list[pl.LazyFrame] = []  # hits whose messages are still to render, all at once
         raw = self._raw_frame(sheet)
         typed = self._coerce(raw)
         if typed.height:
@@ -271,7 +272,7 @@ class _OstSheet:
 
     def table(self) -> pl.DataFrame:
         """The sheet's cell findings in the JSON shape."""
-        if not self.hits:
+        if not self._rendered():
             return empty_findings_frame()
         hits = pl.concat(self.hits, how="vertical")
         letter = pl.col("column").replace_strict(self.letters, default="?", return_dtype=pl.String)
@@ -293,10 +294,17 @@ class _OstSheet:
         if hits.height == 0:
             return
         fix = fix if isinstance(fix, pl.Expr) else pl.lit(fix, dtype=pl.String)
-        self.hits.append(hits.select(
+        self.pending.append(hits.lazy().select(
             pl.col(ROW).cast(pl.Int64), column=pl.lit(column), rule=pl.lit(rule), severity=pl.lit(severity),
             message=message, fix=fix, value=value.cast(pl.String),
             client=client if client is not None else pl.lit(None, dtype=pl.String)))
+
+    def _rendered(self) -> list[pl.DataFrame]:
+        """The hits so far, the pending ones rendered in one `collect_all` (in parallel, one call)."""
+        if self.pending:
+            self.hits += pl.collect_all(self.pending)
+            self.pending = []
+        return self.hits
 
     # reading
 
@@ -497,7 +505,7 @@ class _OstSheet:
 
     def _error_rows(self, column: str) -> pl.Series:
         """The rows with an error finding in a column so far."""
-        if not self.hits:
+        if not self._rendered():
             return pl.Series(ROW, [], dtype=pl.Int64)
         hits = pl.concat([h.select(ROW, "column", "severity") for h in self.hits])
         return hits.filter((pl.col("severity") == "error") & (pl.col("column") == column))[ROW]
@@ -505,7 +513,7 @@ class _OstSheet:
     def _invalid_mask(self, typed: pl.DataFrame) -> pl.DataFrame:
         """True where a cell has an error finding: rules that need it skip the row."""
         errors: dict[str, list[int]] = {}
-        if self.hits:
+        if self._rendered():
             hits = pl.concat([h.select(ROW, "column", "severity") for h in self.hits]).filter(pl.col("severity") == "error")
             errors = dict(hits.group_by("column").agg(ROW).iter_rows())
         return typed.select([pl.col(ROW).is_in(pl.Series(errors.get(c, []), dtype=pl.Int64).implode()).alias(c)
