@@ -18,7 +18,7 @@ DATA = Path(__file__).resolve().parent / "data"
 SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
 NATIONAL_AREAS = 150
 NATIONAL_CLIENTS = 700  # about 105,000 people on OST across England's upper-tier areas
-MESSY_VERSION = 2  # part of the file name: a changed generator writes a new file
+MESSY_VERSION = 3  # part of the file name: a changed generator writes a new file
 
 
 def single(label: str) -> Path:
@@ -56,6 +56,7 @@ FAULTS: list[tuple[str, list[str], Callable[[Row, random.Random, list[Row], int]
     ("unknown code", ["RET-CODE-NOT-ALLOWED"], lambda r, g, rows, i: r.update(**g.choice([{"SEX": "Male"}, {"HEPCSTAT": "Not offered"},
                                                                 {"DRUG1": "opiates"}, {"INJSTAT": "never"}]))),
     ("misspelt phase", ["RET-CODE-NOT-ALLOWED"], lambda r, g, rows, i: r.update(PHASE=g.choice(["Maintainance", "stabilization", "reduce"]))),
+    ("NDTMS code (accepted)", ["RET-CODE-NDTMS"], lambda r, g, rows, i: r.update(DRUG1="1105")),
     ("code variant (accepted)", ["RET-CODE-NORMALISED"], lambda r, g, rows, i: r.update(PHASE=r["PHASE"].title() + " ", NALOXONE={"Y": "Yes", "N": "no"}[r["NALOXONE"]])),
     ("bad LA pattern", ["RET-PATTERN"], lambda r, g, rows, i: r.update(LA=g.choice(["E0600002", "W06000023", "Bristol"]))),
     ("bad client id", ["RET-PATTERN"], lambda r, g, rows, i: r.update(CLIENTID=f"{r['CLIENTID'][:4]} {r['CLIENTID'][4:]}")),
