@@ -28,6 +28,7 @@ from audit.findings import (
     sort_findings_frame,
 )
 from audit.guidelines import Guideline, Rule, load_guideline
+from audit.nhs import nhs_number_mask
 from audit.schema import ReturnSchema
 from audit.stats import wilson
 from audit.validate import ROW, ValidatedReturn, context_columns, validate_return
@@ -137,7 +138,7 @@ def judge(validated: ValidatedReturn, guideline: Guideline) -> DoseAudit:
         skipped[rule.id] = (c.applies | pl.col(BAD + "OST_MEDICATION")) & blocked
         # messages and values are made for the rows that hit only, never for every client
         parts.append(rows.filter(c.applies & ~blocked & c.when).select(
-            ROW, "CLIENTID", _key=pl.lit(rule.id), hit=c.severity, message=c.message, value=c.value))
+            ROW, CLIENT, _key=pl.lit(rule.id), hit=c.severity, message=c.message, value=c.value))
     audit.hits = pl.concat(pl.collect_all(parts)) if parts else None
     sums = frame.select(
         [skipped[r.id].sum().alias(r.id) for r in guideline.rules]
@@ -200,6 +201,8 @@ def _compiled(guideline: Guideline) -> _Compiled:
 
 
 BAD = "__bad_"
+# the client id a finding shows: blank when it is an NHS number (audit/nhs.py), made for hit rows only
+CLIENT = pl.when(nhs_number_mask(pl.col("CLIENTID"))).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col("CLIENTID")).alias("CLIENTID")
 
 
 def _applies(rule: Rule) -> pl.Expr:

@@ -133,3 +133,13 @@ def test_no_output_of_validate_shows_an_nhs_number(tmp_path):
             digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", text or ""))
             assert "9434765919" not in digits and "4010232137" not in digits, f
     assert all(f["client"] is None for f in data["findings"] if f["location"].get("row") in range(2, 7))
+
+
+def test_no_dose_finding_names_an_nhs_number(tmp_path):
+    clients = [client(1, CLIENTID="943\u00a0476\u00a05919", DOSE_MG=30), client(2, CLIENTID="TS000002", DOSE_MG=30)]
+    path = write_return(tmp_path / "r.xlsx", clients)
+    proc = subprocess.run([sys.executable, "-m", "audit", "doses", str(path), "--format", "json", "--fail-on", "never"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    rows = {f["location"]["row"]: f["client"] for f in json.loads(proc.stdout)["findings"] if f["rule"].startswith("MET-")}
+    assert rows == {2: None, 3: "TS000002"}
