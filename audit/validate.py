@@ -26,7 +26,6 @@ from audit.findings import Finding, Location, Severity
 from audit.messages import render
 from audit.nhs import is_nhs_number, nhs_number_mask
 from audit.schema import Field, ReturnSchema, load_schema, pandera_schema
-from audit.threads import prompt_gil_handoff
 from audit.workbook import Sheet, Workbook, normalise_header
 
 ROW = "_row"
@@ -69,10 +68,9 @@ def validate_return(path: str | Path, schema: ReturnSchema | None = None) -> Val
     path = Path(path)
     file = str(path)
     findings: list[Finding] = []
-    with ThreadPoolExecutor(max_workers=2) as pool, prompt_gil_handoff():
+    with ThreadPoolExecutor(max_workers=2) as pool:
         # The safe-open check (ISA-L), the OST sheet parse (calamine) and hashing run mostly without
-        # the GIL; meanwhile pandera, slow to import, gets ready here. The command line may have begun
-        # the check and parse already.
+        # the GIL; meanwhile pandera, slow to import, gets ready here.
         opened = pool.submit(_open_and_load, path, schema.ost_sheet)
         hashed = pool.submit(file_sha256, path)
         pandera_schema(schema)
@@ -84,11 +82,6 @@ def validate_return(path: str | Path, schema: ReturnSchema | None = None) -> Val
 
 
 def _open_and_load(path: Path, sheet: str) -> tuple[Workbook, Sheet | None]:
-    from audit.early import take
-
-    early = take(path, sheet)
-    if early is not None:
-        return early
     book = Workbook(path)
     return book, book.sheet(sheet)
 

@@ -73,17 +73,6 @@ def test_stored_parts_are_read(tmp_path):
     assert validate_return(stored).clients.height == 1
 
 
-def test_switch_interval_is_restored(hostile, tmp_path):
-    """Validation shortens the GIL switch interval while its reader thread runs, and always puts it back."""
-    import sys
-
-    before = sys.getswitchinterval()
-    validate_return(write_return(tmp_path / "r.xlsx", [client(1)]))
-    with pytest.raises(InputRefused):
-        validate_return(hostile["zip-bomb"])
-    assert sys.getswitchinterval() == before
-
-
 @pytest.mark.parametrize("kind", ["zip-bomb", "truncated", "bad-checksum", "billion-laughs"])
 def test_standard_zlib_refuses_the_same(hostile, kind, monkeypatch):
     """Where isal is missing the standard library's zlib inflates, with the same refusals."""
