@@ -73,14 +73,11 @@ class Workbook:
     """An untrusted workbook, checked by the safe-open layer and opened for reading.
 
     Sheets are parsed one at a time; parsing releases the GIL, so a caller can
-    parse a big sheet on a thread and do other work meanwhile (see Sheet). The
-    biggest sheet, when big, is parsed in two halves at once (see halves).
+    parse a big sheet on a thread and do other work meanwhile (see Sheet).
     """
 
     def __init__(self, path: Path) -> None:
-        from audit.halves import worth_splitting
-
-        self._big = check_ooxml(path, kind=WORKBOOK_KIND, required_part=WORKBOOK_PART, keep=worth_splitting)
+        check_ooxml(path, kind=WORKBOOK_KIND, required_part=WORKBOOK_PART)
         import fastexcel
 
         self.path = path
@@ -92,9 +89,6 @@ class Workbook:
         actual = self._names.get(name.strip().lower())
         if actual is None:
             return None
-        halves = self._halves(actual)
-        if halves is not None:
-            return Sheet(actual, lambda: _lettered(halves.join()) or self._whole(actual)())
         return Sheet(actual, self._whole(actual))
 
     def _whole(self, name: str) -> Callable[[], tuple[pl.DataFrame, tuple[str, ...]]]:
@@ -104,18 +98,6 @@ class Workbook:
             return lambda: (_empty_frame(), ())
         letters = tuple(column_letter(c.absolute_index) for c in parsed.available_columns())
         return lambda: (self._guard(parsed.to_polars), letters)
-
-    def _halves(self, name: str):
-        """The sheet being parsed in two halves, when it is the big part the check kept and can be cut."""
-        if not self._big:
-            return None
-        from audit.halves import sheet_part, start
-
-        try:
-            part = sheet_part(self.path, name)
-            return start(self.path, name, part, self._big) if part in self._big else None
-        except Exception:  # noqa: BLE001 - an unusual package is parsed whole, which reports any real fault
-            return None
 
     def _guard(self, load):
         try:
@@ -141,10 +123,6 @@ def _parse(reader, name: str):
         if "empty" in str(exc).lower() or "no data" in str(exc).lower():
             return None
         raise
-
-
-def _lettered(joined: tuple[pl.DataFrame, tuple[int, ...]] | None) -> tuple[pl.DataFrame, tuple[str, ...]] | None:
-    return None if joined is None else (joined[0], tuple(column_letter(i) for i in joined[1]))
 
 
 def _empty_frame() -> pl.DataFrame:
