@@ -176,12 +176,22 @@ def test_declared_sizes_over_the_budget_are_refused_before_inflating(good_return
 
 
 def test_a_refusal_stops_the_other_parts(good_return, tmp_path, monkeypatch):
-    """The first refused part ends the check: the parts still queued are never inflated."""
+    """Once a part is refused, no further part is begun (the other worker may finish the one it holds)."""
     from audit import safety
 
-    started = []
+    refused, after = [], []
     real = safety._inflate_one
-    monkeypatch.setattr(safety, "_inflate_one", lambda path, part, *a: started.append(part.name) or real(path, part, *a))
+
+    def watched(path, part, *a):
+        if refused:
+            after.append(part.name)
+        try:
+            return real(path, part, *a)
+        except InputRefused:
+            refused.append(part.name)
+            raise
+
+    monkeypatch.setattr(safety, "_inflate_one", watched)
     parts = zipcraft.entries_of(good_return)
     liar = zipcraft.Entry("xl/media/aaa-liar.bin", b"\0" * (8 << 20), central={"usize": 10}, local={"usize": 10})
     small = [zipcraft.Entry(f"xl/media/s{i}.bin", b"x" * 10) for i in range(200)]
@@ -189,7 +199,7 @@ def test_a_refusal_stops_the_other_parts(good_return, tmp_path, monkeypatch):
     path.write_bytes(zipcraft.build([liar, *parts, *small]))
     with pytest.raises(InputRefused, match="more than its directory entry says"):
         check_ooxml(path, kind="workbook", required_part="xl/workbook.xml")
-    assert started[0] == liar.name and len(started) < 20
+    assert refused == [liar.name] and len(after) <= 1
 
 
 # --- far cells and hidden sheets ---------------------------------------------------------------------
