@@ -136,7 +136,7 @@ def _name(raw: bytes, flags: int) -> str:
         name = raw.decode("utf-8") if flags & FLAG_UTF8 else raw.decode("cp437")
     except UnicodeDecodeError:
         raise Disagreement("a part name is not valid UTF-8") from None
-    shown = name.encode("unicode_escape").decode("ascii")[:80]
+    shown = name[:80]  # the output layer shows control and bidi characters escaped
     if not name or any(unicodedata.category(ch) in INVISIBLE for ch in name):
         raise Disagreement(f"a part name is empty or holds control or formatting characters ('{shown}')")
     if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
