@@ -8,14 +8,16 @@ XML parsers behind us only ever read files that passed.
 
 from __future__ import annotations
 
-import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from audit.errors import InputRefused
+from audit.ziplayout import Disagreement, Part, Truncated, read_layout
 
 try:  # ISA-L inflates twice as fast as zlib, and the check inflates every byte of every part
     from isal import isal_zlib as inflating
@@ -26,7 +28,6 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 IN_CHUNK = 1 << 20  # compressed bytes read at a time
 OUT_CHUNK = 4 << 20  # most inflated bytes per zlib call
-LOCAL_HEADER_SIZE = 30
 
 
 @dataclass(frozen=True)
@@ -58,137 +59,178 @@ def check_regular_file(path: Path, limits: Limits = LIMITS) -> int:
     return size
 
 
+@dataclass
+class Package:
+    """What the check learnt of a package: its parts in file order, the bytes of those it was asked to keep,
+    and what each watcher made of the part it watched."""
+
+    parts: list[Part]
+    kept: dict[str, bytearray] = field(default_factory=dict)
+    watched: dict[str, object] = field(default_factory=dict)
+
+
+class Watcher(Protocol):
+    """Sees a part's inflated bytes as they come (the check inflates every part once anyway)."""
+
+    def feed(self, chunk: bytes) -> None:
+        """Raises ValueError with a reason when the part cannot be what it should."""
+
+    def result(self) -> object: ...
+
+
 def check_ooxml(path: Path, *, kind: str, required_part: str, limits: Limits = LIMITS,
-                keep: Callable[[list[zipfile.ZipInfo]], set[str]] | None = None) -> dict[str, bytearray]:
+                keep: Callable[[list[Part]], set[str]] | None = None,
+                watch: Callable[[Part], Watcher | None] | None = None) -> Package:
     """Refuse anything but a well-formed, macro-free Office Open XML package.
 
     `kind` names the format in messages ("Excel workbook (.xlsx)");
     `required_part` is the part that makes it that format ("xl/workbook.xml").
-    Every member is inflated once, counting bytes as they come, so a bomb is
-    stopped as soon as it exceeds a limit whatever its headers claim.
-    `keep` picks members whose inflated bytes are returned (checked, so the
-    caller need not inflate them again).
+    The zip must have one reading only (see ziplayout), so every reader after
+    us sees the parts checked here. Every part is inflated once, counting
+    bytes as they come, never past the size its directory entry declares, so
+    a bomb is stopped as soon as it exceeds a limit and memory stays bounded
+    whatever the headers claim. `keep` picks parts whose inflated bytes are
+    returned; `watch` gives a part a watcher that sees its bytes as they come.
     """
-    check_regular_file(path, limits)
+    size = check_regular_file(path, limits)
     with path.open("rb") as fh:
         head = fh.read(8)
-    if head == OLE_MAGIC:
-        raise InputRefused(path, _ole_reason(path, kind))
-    if not head.startswith(ZIP_MAGIC):
-        raise InputRefused(path, f"is not an {kind}: it is not a zip package")
+        if head == OLE_MAGIC:
+            raise InputRefused(path, _ole_reason(path, kind))
+        if not head.startswith(ZIP_MAGIC):
+            raise InputRefused(path, f"is not an {kind}: it is not a zip package")
+        try:
+            parts = read_layout(fh, size, limits.max_members)
+        except Truncated as exc:
+            raise InputRefused(path, f"is corrupt or truncated ({exc})") from None
+        except Disagreement as exc:
+            raise InputRefused(path, f"is not a well-formed zip package: {exc}") from None
+    names = {p.name for p in parts}
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise InputRefused(path, "contains macros (a VBA project); save it as a macro-free .xlsx/.docx and send that")
+    if required_part not in names:
+        raise InputRefused(path, f"is not an {kind}: it has no {required_part}")
+    if any(p.encrypted for p in parts):
+        raise InputRefused(path, "is password-protected (encrypted zip parts)")
+    for p in parts:
+        if p.method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise InputRefused(path, f"part {p.name} uses a compression method Office files never use")
+        if p.size > limits.ratio_floor_bytes and p.size > limits.max_ratio * max(p.compressed, 1):
+            raise InputRefused(path, f"part {p.name} expands more than {limits.max_ratio} times (a zip bomb?)")
+    total = sum(p.size for p in parts)
+    if total > limits.max_inflated_bytes:
+        raise InputRefused(path, f"inflates to more than {limits.max_inflated_bytes // (1024 ** 3)} GB (a zip bomb?)")
+    if total > limits.ratio_floor_bytes and total > limits.max_ratio * size:
+        raise InputRefused(path, f"expands more than {limits.max_ratio} times (a zip bomb?)")
+    package = Package(parts)
+    _inflate_all(path, package, keep(parts) if keep else set(), watch)
+    return package
+
+
+def _inflate_all(path: Path, package: Package, keep: set[str],
+                 watch: Callable[[Part], Watcher | None] | None) -> None:
+    """Inflate every part, two at a time (zlib releases the GIL), biggest first; stop at the first refusal.
+
+    Parts are taken one by one from a shared queue, so at most two are being
+    inflated at any moment and a refusal leaves nothing else running.
+    """
+    queue = iter(sorted(package.parts, key=lambda p: p.compressed, reverse=True))
+    lock = threading.Lock()
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        while not failed:
+            with lock:
+                part = next(queue, None)
+            if part is None:
+                return
+            try:
+                watcher = watch(part) if watch else None
+                kept = _inflate_one(path, part, part.name in keep, watcher)
+                if kept is not None:
+                    package.kept[part.name] = kept
+                if watcher is not None:
+                    try:
+                        package.watched[part.name] = watcher.result()
+                    except ValueError as exc:
+                        raise InputRefused(path, f"is corrupt (part {part.name} {exc})") from None
+            except BaseException as exc:  # handed to the caller below
+                failed.append(exc)
+                return
+
+    helper = threading.Thread(target=work, name="ost-audit-inflate", daemon=True)
+    helper.start()
+    work()
+    helper.join()
+    if failed:
+        raise failed[0]
+
+
+def _inflate_one(path: Path, part: Part, keep: bool, watcher: Watcher | None) -> bytearray | None:
+    """Inflate one part from its raw bytes in large slices, so zlib runs without the GIL; never more than
+    its declared size plus one byte. Returns the bytes when asked to keep them."""
+    inflater = inflating.decompressobj(-zlib.MAX_WBITS) if part.method == zipfile.ZIP_DEFLATED else None
+    account = _Account(path, part, bytearray() if keep else None, watcher)
     try:
-        with zipfile.ZipFile(path) as zf:
-            members = zf.infolist()
-            if len(members) > limits.max_members:
-                raise InputRefused(path, f"has {len(members)} parts, more than any real {kind}")
-            names = {m.filename for m in members}
-            if any(n.lower().endswith("vbaproject.bin") for n in names):
-                raise InputRefused(path, "contains macros (a VBA project); save it as a macro-free .xlsx/.docx and send that")
-            if required_part not in names:
-                raise InputRefused(path, f"is not an {kind}: it has no {required_part}")
-            if any(m.flag_bits & 0x1 for m in members):
-                raise InputRefused(path, "is password-protected (encrypted zip parts)")
-            return _inflate_all(path, members, limits, keep(members) if keep else set())
-    except InputRefused:
-        raise
-    except (zipfile.BadZipFile, zlib.error, inflating.error, struct.error, EOFError, OSError, ValueError, KeyError, NotImplementedError,
-            RuntimeError) as exc:
-        raise InputRefused(path, f"is corrupt or truncated ({_short(exc)})") from None
-
-
-def _inflate_all(path: Path, members: list[zipfile.ZipInfo], limits: Limits, keep: set[str]) -> dict[str, bytearray]:
-    """Inflate every member, big ones on parallel threads (zlib releases the GIL)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    budget = _Budget(limits.max_inflated_bytes)
-    big = sorted(members, key=lambda m: m.compress_size, reverse=True)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {m.filename: pool.submit(_inflate_one, path, m, limits, budget, m.filename in keep) for m in big}
-        return {name: kept for name, future in futures.items() if (kept := future.result()) is not None}
-
-
-class _Budget:
-    """Total inflated bytes across threads."""
-
-    def __init__(self, limit: int) -> None:
-        import threading
-
-        self.limit, self.used, self.lock = limit, 0, threading.Lock()
-
-    def spend(self, n: int) -> bool:
-        with self.lock:
-            self.used += n
-            return self.used <= self.limit
-
-
-def _inflate_one(path: Path, member: zipfile.ZipInfo, limits: Limits, budget: _Budget, keep: bool) -> bytearray | None:
-    """Inflate one part from its raw bytes in large slices, so zlib runs without the GIL
-    (zipfile's reader takes the GIL back every few kilobytes). Returns the bytes when asked to keep them."""
-    if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise InputRefused(path, f"part {member.filename} uses a compression method Office files never use")
-    inflater = inflating.decompressobj(-zlib.MAX_WBITS) if member.compress_type == zipfile.ZIP_DEFLATED else None
-    account = _Account(path, member, limits, budget, bytearray() if keep else None)
-    with path.open("rb") as fh:
-        remaining = member.compress_size
-        fh.seek(data_offset(path, fh, member))
-        while remaining:
-            data = fh.read(min(IN_CHUNK, remaining))
-            if not data:
-                raise InputRefused(path, f"is corrupt or truncated (part {member.filename} ends early)")
-            remaining -= len(data)
-            while data:
-                if inflater is None:
-                    account.add(data)
-                    break
-                account.add(inflater.decompress(data, OUT_CHUNK))
-                data = inflater.unconsumed_tail
-    if inflater is not None:
-        account.add(inflater.flush())
-        if not inflater.eof:
-            raise InputRefused(path, f"is corrupt or truncated (part {member.filename} ends early)")
-    if account.crc != member.CRC:
-        raise InputRefused(path, f"is corrupt (part {member.filename} fails its checksum)")
+        with path.open("rb") as fh:
+            remaining = part.compressed
+            fh.seek(part.data_offset)
+            while remaining:
+                data = fh.read(min(IN_CHUNK, remaining))
+                if not data:
+                    raise InputRefused(path, f"is corrupt or truncated (part {part.name} ends early)")
+                remaining -= len(data)
+                while data:
+                    if inflater is None:
+                        account.add(data)
+                        break
+                    account.add(inflater.decompress(data, min(OUT_CHUNK, part.size - account.inflated + 1)))
+                    data = inflater.unconsumed_tail
+        if inflater is not None:
+            account.add(inflater.flush())
+            if not inflater.eof:
+                raise InputRefused(path, f"is corrupt or truncated (part {part.name} ends early)")
+    except (zlib.error, inflating.error) as exc:
+        raise InputRefused(path, f"is corrupt (part {part.name}: {_short(exc)})") from None
+    if account.inflated != part.size:
+        raise InputRefused(path, f"is corrupt (part {part.name} is not the size its directory entry says)")
+    if account.crc != part.crc:
+        raise InputRefused(path, f"is corrupt (part {part.name} fails its checksum)")
     return account.kept
 
 
-def data_offset(path: Path, fh, member: zipfile.ZipInfo) -> int:
-    """Where a part's compressed bytes start: after its local header, name and extra field."""
-    fh.seek(member.header_offset)
-    header = fh.read(LOCAL_HEADER_SIZE)
-    if len(header) != LOCAL_HEADER_SIZE or not header.startswith(ZIP_MAGIC):
-        raise InputRefused(path, f"is corrupt or truncated (no local header for part {member.filename})")
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    return member.header_offset + LOCAL_HEADER_SIZE + name_length + extra_length
-
-
 class _Account:
-    """Counts a part's inflated bytes against the limits, checks its CRC and looks for entity declarations."""
+    """Counts a part's inflated bytes against its declared size (checked against the limits), checks its CRC,
+    looks for entity declarations and shows the bytes to the part's watcher."""
 
-    def __init__(self, path: Path, member: zipfile.ZipInfo, limits: Limits, budget: _Budget, kept: bytearray | None) -> None:
-        self.path, self.member, self.limits, self.budget, self.kept = path, member, limits, budget, kept
+    def __init__(self, path: Path, part: Part, kept: bytearray | None, watcher: Watcher | None) -> None:
+        self.path, self.part, self.kept, self.watcher = path, part, kept, watcher
         self.inflated, self.crc, self.tail = 0, 0, b""
-        self.is_xml = member.filename.endswith((".xml", ".rels", ".vml"))
+        self.is_xml = part.name.endswith((".xml", ".rels", ".vml"))
 
     def add(self, chunk: bytes) -> None:
         if not chunk:
             return
-        path, member, limits = self.path, self.member, self.limits
+        path, part = self.path, self.part
         self.inflated += len(chunk)
-        if not self.budget.spend(len(chunk)):
-            raise InputRefused(path, f"inflates to more than {limits.max_inflated_bytes // (1024 ** 3)} GB (a zip bomb?)")
-        if self.inflated > limits.ratio_floor_bytes and self.inflated > limits.max_ratio * max(member.compress_size, 1):
-            raise InputRefused(path, f"part {member.filename} expands more than {limits.max_ratio} times (a zip bomb?)")
+        if self.inflated > part.size:  # the declared sizes were checked against the limits before inflating
+            raise InputRefused(path, f"part {part.name} inflates to more than its directory entry says (a zip bomb?)")
         # `<` is in every few bytes of XML, so searching for `<!` costs more than inflating;
         # `!` is rare and found with memchr: only chunks that hold one are searched further.
         if self.is_xml and (b"!" in chunk or b"!" in self.tail) and (b"<!" in chunk or b"<!" in self.tail + chunk[:16]):
             edge = self.tail + chunk
             if b"<!DOCTYPE" in edge or b"<!ENTITY" in edge:
-                raise InputRefused(path, f"part {member.filename} declares XML entities, which Office files never need "
+                raise InputRefused(path, f"part {part.name} declares XML entities, which Office files never need "
                                          "(an entity-expansion attack?)")
         self.tail = chunk[-16:]
         self.crc = inflating.crc32(chunk, self.crc)
         if self.kept is not None:
             self.kept += chunk
+        if self.watcher is not None:
+            try:
+                self.watcher.feed(chunk)
+            except ValueError as exc:  # the watcher's reason, said of this part
+                raise InputRefused(path, f"is corrupt (part {part.name} {exc})") from None
 
 
 def _ole_reason(path: Path, kind: str) -> str:

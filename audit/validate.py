@@ -40,8 +40,7 @@ from audit.findings import (
 from audit.messages import fill, render, render_expr
 from audit.nhs import masked, nhs_number_mask
 from audit.schema import Field, ReturnSchema, load_schema, pandera_schema
-from audit.threads import prompt_gil_handoff
-from audit.workbook import Sheet, Workbook, normalise_header
+from audit.workbook import COLUMN_MARGIN, Sheet, Workbook, normalise_header
 
 ROW = "_row"
 PANDERA_RULES = {"allowed": "RET-CODE-NOT-ALLOWED", "range": "RET-OUT-OF-RANGE", "pattern": "RET-PATTERN",
@@ -98,15 +97,16 @@ def validate_return(path: str | Path, schema: ReturnSchema | None = None) -> Val
     path = Path(path)
     file = str(path)
     findings: list[Finding] = []
-    with ThreadPoolExecutor(max_workers=2) as pool, prompt_gil_handoff():
+    with ThreadPoolExecutor(max_workers=2) as pool:
         # The safe-open check (ISA-L), the OST sheet parse (calamine) and hashing run mostly without
-        # the GIL; meanwhile pandera, slow to import, gets ready here. The command line may have begun
-        # the check and parse already.
-        opened = pool.submit(_open_and_load, path, schema.ost_sheet)
+        # the GIL; meanwhile pandera, slow to import, gets ready here.
+        opened = pool.submit(_open_and_load, path, schema)
         hashed = pool.submit(file_sha256, path)
         pandera_schema(schema)
         book, ost_sheet = opened.result()  # a refusal is raised here, before any error hashing met
         sha256 = hashed.result()
+    for wanted in (schema.submission_sheet, schema.ost_sheet):
+        findings += [_make("RET-HIDDEN-SHEET", Location(file, sheet=hidden), sheet=hidden, wanted=wanted) for hidden in book.hidden_like(wanted)]
     submission = _submission(book.sheet(schema.submission_sheet), schema, file, findings)
     ost = _OstSheet(ost_sheet, schema, file, submission, findings)
     _mask_nhs_numbers(findings)
@@ -114,14 +114,9 @@ def validate_return(path: str | Path, schema: ReturnSchema | None = None) -> Val
     return ValidatedReturn(file, sha256, submission, ost.clients, ost.invalid, ost.letters, table)
 
 
-def _open_and_load(path: Path, sheet: str) -> tuple[Workbook, Sheet | None]:
-    from audit.early import take
-
-    early = take(path, sheet)
-    if early is not None:
-        return early
-    book = Workbook(path)
-    return book, book.sheet(sheet)
+def _open_and_load(path: Path, schema: ReturnSchema) -> tuple[Workbook, Sheet | None]:
+    book = Workbook(path, max_columns=len(schema.columns) + COLUMN_MARGIN)
+    return book, book.sheet(schema.ost_sheet)
 
 
 def validate_returns(paths: Iterable[str | Path], on_file: Callable[[str], None] | None = None,

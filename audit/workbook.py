@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audit.errors import InputRefused
+from audit.extent import EXCEL_COLUMNS, EXCEL_ROWS, Extent, ExtentWatcher
 from audit.safety import check_ooxml
+from audit.ziplayout import Part
 
 if TYPE_CHECKING:
     import polars as pl
@@ -69,33 +72,67 @@ def normalise_header(text: str | None) -> str:
     return re.sub(r"[\s\-]+", "_", text.strip()).upper()
 
 
+BOOK_PARTS = (WORKBOOK_PART, "xl/_rels/workbook.xml.rels")
+CELL_FLOOR = 4_000_000  # cells any sheet may reach (about 130 MB in the reader): 170,000 clients at the return's width
+BYTES_PER_CELL = 8  # a cell with a value takes more XML than this, so a sheet of n bytes holds under n / 8 of them
+COLUMN_MARGIN = 26  # columns a reader may use beyond a return's own (a provider's notes), before the sheet is absurd
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    """A sheet as the workbook part lists it: its name, whether it is shown, and the zip part holding it."""
+
+    name: str
+    hidden: bool
+    part: str | None
+
+
 class Workbook:
     """An untrusted workbook, checked by the safe-open layer and opened for reading.
 
     Sheets are parsed one at a time; parsing releases the GIL, so a caller can
-    parse a big sheet on a thread and do other work meanwhile (see Sheet). The
-    biggest sheet, when big, is parsed in two halves at once (see halves).
+    parse a big sheet on a thread and do other work meanwhile (see Sheet).
+    Only visible sheets are read: a hidden sheet is never taken for the
+    return, whatever its name. Every sheet's extent (how far its cells reach)
+    is known before the reader parses anything, and a sheet that would cost
+    far more memory than its bytes justify is refused.
     """
 
-    def __init__(self, path: Path) -> None:
-        from audit.halves import worth_splitting
-
-        self._big = check_ooxml(path, kind=WORKBOOK_KIND, required_part=WORKBOOK_PART, keep=worth_splitting)
+    def __init__(self, path: Path, max_columns: int = EXCEL_COLUMNS) -> None:
+        package = check_ooxml(path, kind=WORKBOOK_KIND, required_part=WORKBOOK_PART,
+                              keep=lambda parts: set(BOOK_PARTS), watch=_watch_sheet)
         import fastexcel
 
         self.path = path
+        self.max_columns = max_columns
+        self.sheets = _sheet_entries(path, package.kept)
+        self._extents: dict[str, Extent] = {part: extent for part, extent in package.watched.items() if extent is not None}
+        named = {entry.part: entry.name for entry in self.sheets}
+        sizes = {part.name: part.size for part in package.parts}
+        for part, extent in self._extents.items():
+            _check_extent(path, named.get(part, part), extent, _budget(sizes[part]))
         self._reader = self._guard(lambda: fastexcel.read_excel(str(path)))
-        self._names = {name.strip().lower(): name for name in self._reader.sheet_names}
+
+    def _find(self, name: str, hidden: bool) -> list[SheetEntry]:
+        wanted = name.strip().lower()
+        return [e for e in self.sheets if e.hidden == hidden and e.name.strip().lower() == wanted]
 
     def sheet(self, name: str) -> Sheet | None:
-        """The sheet matched case-insensitively, parsed now and converted when first used; None when there is no such sheet."""
-        actual = self._names.get(name.strip().lower())
-        if actual is None:
+        """The visible sheet matched case-insensitively (an exact name first), parsed now and converted when first
+        used; None when no visible sheet has that name."""
+        found = sorted(self._find(name, hidden=False), key=lambda e: e.name != name)
+        if not found:
             return None
-        halves = self._halves(actual)
-        if halves is not None:
-            return Sheet(actual, lambda: _lettered(halves.join()) or self._whole(actual)())
-        return Sheet(actual, self._whole(actual))
+        entry = found[0]
+        extent = self._extents.get(entry.part or "")
+        if extent is not None and extent.columns > self.max_columns:
+            raise InputRefused(self.path, f"sheet {entry.name!r} has cells up to column {column_letter(extent.columns - 1)}, "
+                                          f"far beyond a return's columns (the limit is {column_letter(self.max_columns - 1)})")
+        return Sheet(entry.name, self._whole(entry.name))
+
+    def hidden_like(self, name: str) -> list[str]:
+        """Hidden sheets whose name matches `name`: never read as the return, but worth a note."""
+        return [e.name for e in self._find(name, hidden=True)]
 
     def _whole(self, name: str) -> Callable[[], tuple[pl.DataFrame, tuple[str, ...]]]:
         """Parse the sheet now; the returned function converts it."""
@@ -105,18 +142,6 @@ class Workbook:
         letters = tuple(column_letter(c.absolute_index) for c in parsed.available_columns())
         return lambda: (self._guard(parsed.to_polars), letters)
 
-    def _halves(self, name: str):
-        """The sheet being parsed in two halves, when it is the big part the check kept and can be cut."""
-        if not self._big:
-            return None
-        from audit.halves import sheet_part, start
-
-        try:
-            part = sheet_part(self.path, name)
-            return start(self.path, name, part, self._big) if part in self._big else None
-        except Exception:  # noqa: BLE001 - an unusual package is parsed whole, which reports any real fault
-            return None
-
     def _guard(self, load):
         try:
             return load()
@@ -125,6 +150,57 @@ class Workbook:
         except Exception as exc:  # fastexcel raises its own error types for bad files
             reason = str(exc).strip().splitlines()[0][:150] if str(exc).strip() else type(exc).__name__
             raise InputRefused(self.path, f"could not be read as a workbook ({reason})") from None
+
+
+def _budget(part_size: int) -> int:
+    """The cells a sheet of `part_size` XML bytes may reach: what its bytes could hold, or the floor."""
+    return max(CELL_FLOOR, part_size // BYTES_PER_CELL)
+
+
+def _watch_sheet(part: Part) -> ExtentWatcher | None:
+    """Every XML part is watched (a worksheet is whatever the workbook's relationships point at); the watcher
+    tells worksheets (they have `sheetData`) from the rest."""
+    return ExtentWatcher(_budget(part.size)) if part.name.endswith(".xml") else None
+
+
+def _check_extent(path: Path, sheet: str, extent: Extent, budget: int) -> None:
+    if extent.rows > EXCEL_ROWS or extent.columns > EXCEL_COLUMNS:
+        raise InputRefused(path, f"sheet {sheet!r} has a cell reference beyond Excel's last cell (XFD1048576)")
+    if extent.cells > budget:
+        raise InputRefused(path, f"sheet {sheet!r} has cells as far as row {extent.rows:,} and column "
+                                 f"{column_letter(extent.columns - 1)}, so reading it means filling {extent.cells:,} cells where "
+                                 f"its size allows at most {budget:,} (stray cells far from the data?)")
+
+
+def _sheet_entries(path: Path, kept: dict[str, bytearray]) -> list[SheetEntry]:
+    """The sheets the workbook part lists, in order, with the part each relationship points at
+    (resolved as calamine resolves it: `/xl/...` and `xl/...` as they are, anything else under `xl/`)."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        book = fromstring(bytes(kept.get(WORKBOOK_PART, b"")))
+        rels = fromstring(bytes(kept[BOOK_PARTS[1]])) if BOOK_PARTS[1] in kept else None
+    except Exception as exc:  # noqa: BLE001 - defusedxml and expat raise several kinds
+        raise InputRefused(path, f"could not be read as a workbook (its workbook part is not readable XML: {exc})") from None
+    targets = {} if rels is None else {e.get("Id"): e.get("Target") or "" for e in rels.iter() if _local(e.tag) == "Relationship"}
+    entries = []
+    for e in book.iter():
+        if _local(e.tag) != "sheet":
+            continue
+        target = targets.get(_attr(e, "id"))
+        part = None if target is None else (target.lstrip("/") if target.startswith("/xl/") else
+                                            target if target.startswith("xl/") else "xl/" + target.lstrip("/"))
+        entries.append(SheetEntry(e.get("name") or "", (e.get("state") or "visible") != "visible", part))
+    return entries
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(element, local: str) -> str | None:
+    """An attribute by its local name, whatever namespace (transitional or strict OOXML) it is in."""
+    return next((v for k, v in element.attrib.items() if _local(k) == local), None)
 
 
 def read_workbook(path: Path, wanted: tuple[str, ...]) -> dict[str, Sheet]:
@@ -141,10 +217,6 @@ def _parse(reader, name: str):
         if "empty" in str(exc).lower() or "no data" in str(exc).lower():
             return None
         raise
-
-
-def _lettered(joined: tuple[pl.DataFrame, tuple[int, ...]] | None) -> tuple[pl.DataFrame, tuple[str, ...]] | None:
-    return None if joined is None else (joined[0], tuple(column_letter(i) for i in joined[1]))
 
 
 def _empty_frame() -> pl.DataFrame:

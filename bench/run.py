@@ -204,6 +204,15 @@ def _has(package: str) -> bool:
         return False
 
 
+KEPT = "## Speed-ups, each with and without"  # written by hand from A/B runs: a new run keeps it
+
+
+def kept_sections() -> str:
+    """The hand-written record of each speed-up's measured gain, carried over from the last RESULTS.md."""
+    old = (HERE / "RESULTS.md").read_text(encoding="utf-8") if (HERE / "RESULTS.md").exists() else ""
+    return "\n" + old[old.index(KEPT):] if KEPT in old else ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=7)
@@ -258,7 +267,7 @@ def main() -> None:
     lines += ["", f"A {size // 1024} KB PDF whose 2,000 pages share one content stream is refused in {wall:.1f} s "
               f"({cpu:.1f} s of CPU): work is budgeted per document.", ""]
     print("\n".join(lines[-7:]))
-    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n" + kept_sections(), encoding="utf-8")
     print(f"\nwrote {HERE / 'RESULTS.md'}")
 
 

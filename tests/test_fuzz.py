@@ -7,6 +7,7 @@ tests also require that every refusal is a reasoned one: the guard's
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import os
@@ -15,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import docx as python_docx
+import zipcraft
 from builders import client, write_return
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -91,3 +93,62 @@ def test_mutated_contracts(tmp_path, edits, cut, kind):
     path.write_bytes(data)
     check(runner.invoke(app, ["contracts", str(path)]))
     assert Path(path).read_bytes() == data
+
+
+# --- structure-aware mutations: zip records and cell references ---------------------------------------
+
+ZIP_FIELDS = {"local": ["flags", "method", "crc", "csize", "usize", "name"], "central": ["flags", "method", "crc", "csize", "usize", "name", "offset", "disk"]}
+SHORT = {"flags": 0xFFFF, "method": 0xFFFF, "disk": 0xFFFF, "count": 0xFFFF, "comment_length": 0xFFFF}  # two-byte fields
+NUMBERS = st.one_of(st.sampled_from([0, 1, 8, 0x7FFF, 0xFFFF, 0xFFFFFFFF]), st.integers(0, 0xFFFF))
+NAMES = st.sampled_from([b"xl/workbook.xml", b"XL/WORKBOOK.XML", b"xl\\workbook.xml", b"/xl/workbook.xml", b"../x", b"", b"xl//w.xml"])
+
+
+@FUZZ
+@given(where=st.sampled_from(["local", "central"]), which=st.integers(0, 20), what=st.sampled_from(ZIP_FIELDS["central"]),
+       number=NUMBERS, name=NAMES, end=st.one_of(st.none(), st.sampled_from(["count", "size", "offset", "comment_length"])),
+       end_value=NUMBERS, command=st.sampled_from(["validate", "doses"]))
+def test_mutated_zip_records(tmp_path, where, which, what, number, name, end, end_value, command):
+    """One field of one local header, directory entry or the end record changed: a reading or a reasoned refusal."""
+    parts = zipcraft.entries_of(_seed_path())
+    target = parts[which % len(parts)]
+    if what in ZIP_FIELDS[where]:
+        getattr(target, where)[what] = name if what == "name" else number & SHORT.get(what, 0xFFFFFFFF)
+    path = tmp_path / "fuzz.xlsx"
+    data = zipcraft.build(parts, end={end: end_value & SHORT.get(end, 0xFFFFFFFF)} if end else None)
+    path.write_bytes(data)
+    check(runner.invoke(app, [command, str(path)]))
+    assert path.read_bytes() == data
+
+
+REFERENCES = st.one_of(
+    st.tuples(st.sampled_from(["A", "W", "Z", "AA", "XFD", "XFE", "ZZZZ", "", "a"]),
+              st.sampled_from(["1", "0", "2", "1048576", "1048577", "4294967297", "99999999999", "", "-1"])).map("".join),
+    st.text(alphabet="AZ09:-x ", max_size=8))
+
+
+@FUZZ
+@given(row=st.one_of(st.none(), REFERENCES.filter(lambda r: r.isdigit() or r == "")), cell=st.one_of(st.none(), REFERENCES),
+       copies=st.integers(1, 3), drop_references=st.booleans(), command=st.sampled_from(["validate", "doses"]))
+def test_mutated_cell_references(tmp_path, row, cell, copies, drop_references, command):
+    """Rows and cells with references moved anywhere (or gone): read within bounds, or refused in one sentence."""
+    def change(xml: bytes) -> bytes:
+        if drop_references:
+            xml = xml.replace(b' r="B2"', b"", 1).replace(b'<row r="3"', b"<row", 1)
+        row_attr = "" if row is None else f' r="{row}"'
+        cell_attr = "" if cell is None else f' r="{cell}"'
+        extra = f'<row{row_attr}><c{cell_attr} t="inlineStr"><is><t>x</t></is></c></row>' * copies
+        return xml.replace(b"</sheetData>", extra.encode() + b"</sheetData>")
+
+    parts = [dataclasses.replace(e, data=change(e.data)) if e.name == zipcraft.OST_PART else e for e in zipcraft.entries_of(_seed_path())]
+    path = tmp_path / "fuzz.xlsx"
+    data = zipcraft.build(parts)
+    path.write_bytes(data)
+    check(runner.invoke(app, [command, str(path)]))
+    assert path.read_bytes() == data
+
+
+@functools.cache
+def _seed_path() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="ost-fuzz-zip-")) / "seed.xlsx"
+    path.write_bytes(seeds()["xlsx"])
+    return path

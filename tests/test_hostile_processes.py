@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import time
 
 import pytest
+import zipcraft
 from builders import COLUMNS, client, write_return
 from hostile import make_all, make_contracts
 
@@ -85,3 +87,68 @@ def test_hostile_contracts(contracts, kind, reason):
     code, out, err, seconds, _ = run("contracts", str(path))
     assert code == 2 and reason in err and "Traceback" not in out + err and len(err.strip().splitlines()) == 1
     assert seconds < LIMIT_SECONDS and path.read_bytes() == before
+
+
+# --- second wave: zip structures that disagree, far cells, hidden sheets (issue 18) -------------------
+
+MEMORY_GUARD = 3 << 30  # address space a run may take: far above a refusal's needs, far below a bomb's
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def guarded(*args: str) -> tuple[int, str, str]:
+    """The real command in its own process, with its address space and time bounded: a guard against a
+    bomb or a hang taking the test run down, not a speed target."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_GUARD, MEMORY_GUARD))
+
+    proc = subprocess.run([sys.executable, "-m", "audit", *args], capture_output=True, preexec_fn=limit,
+                          timeout=LIMIT_SECONDS * 4)
+    return proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def crafted(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("crafted")
+    good = write_return(tmp / "good.xlsx", [client(1), client(2)])
+    out = {}
+    for name, (data, words) in {**zipcraft.zip_attacks(good), **zipcraft.sheet_attacks(good)}.items():
+        path = tmp / f"{name}.xlsx"
+        path.write_bytes(data)
+        out[name] = (path, words)
+    return out
+
+
+def assert_refused(path, code: int, out: str, err: str, words: str) -> None:
+    assert code == 2, (out, err)
+    assert len(err.strip().splitlines()) == 1 and str(path) in err and words in err, err
+    assert "Traceback" not in out + err and "could not finish" not in err
+    assert not CONTROL.search(out + err), err
+
+
+@pytest.mark.parametrize("attack", zipcraft.ZIP_ATTACKS + zipcraft.SHEET_ATTACKS)
+def test_crafted_returns_are_refused_by_the_command(crafted, attack):
+    path, words = crafted[attack]
+    before = path.read_bytes()
+    assert_refused(path, *guarded("validate", str(path)), words)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("attack", ["two-directories", "overlapping-bomb", "cell-at-XFD1048576", "cell-at-A1048576"])
+def test_crafted_returns_are_refused_by_doses(crafted, attack):
+    path, words = crafted[attack]
+    before = path.read_bytes()
+    assert_refused(path, *guarded("doses", str(path)), words)
+    assert path.read_bytes() == before
+
+
+def test_a_hidden_twin_sheet_is_noted_not_audited(tmp_path):
+    good = write_return(tmp_path / "good.xlsx", [client(1), client(2)])
+    path = tmp_path / "twin.xlsx"
+    path.write_bytes(zipcraft.hidden_twin(good))
+    code, out, err = guarded("validate", str(path), "--format", "json", "--fail-on", "never")
+    assert code == 0, err
+    assert "RET-HIDDEN-SHEET" in out and "HIDDEN01" not in out
+    code, out, err = guarded("doses", str(path), "--format", "json", "--fail-on", "never")
+    assert code == 0 and "HIDDEN01" not in out, err

@@ -52,7 +52,7 @@ class WordText:
 
 def read_docx(path: Path, budget: Budget) -> WordText:
     """Passages, header and footer lines, and notes on what was read past, of one .docx."""
-    parts = check_ooxml(path, kind=KIND, required_part=MAIN, keep=_wanted)
+    parts = check_ooxml(path, kind=KIND, required_part=MAIN, keep=_wanted).kept
     try:
         return _Word(path, parts, budget).read()
     except RecursionError:
@@ -61,8 +61,8 @@ def read_docx(path: Path, budget: Budget) -> WordText:
 
 def _wanted(members) -> set[str]:
     """The parts the reader may need kept in memory: Word's XML and relationships, none larger than a part may be."""
-    return {m.filename for m in members if m.filename.startswith(("word/", "_rels/")) and m.filename.endswith((".xml", ".rels"))
-            and m.file_size <= MAX_PART_BYTES}
+    return {m.name for m in members if m.name.startswith(("word/", "_rels/")) and m.name.endswith((".xml", ".rels"))
+            and m.size <= MAX_PART_BYTES}
 
 
 @dataclass
