@@ -46,6 +46,7 @@ FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when anythi
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="only the summary line (text) and no progress bar")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="show a traceback when something goes wrong")]
 GuidelineOpt = Annotated[str, typer.Option("--guideline", help="guideline rule set (see `ost-audit rules`)")]
+AllOpt = Annotated[bool, typer.Option("--all", help="list every cell of each finding, not the first few")]
 ColumnsOpt = Annotated[Path | None, typer.Option("--columns", help="YAML mapping of your export's headers to the return's columns (`Discharge Reason: DISRSN`)")]
 
 
@@ -96,12 +97,19 @@ def with_progress(total: int, enabled: bool, work: Callable[[Callable[[str], Non
         done()
 
 
-def emit(content: str | Callable[[BinaryIO], None], output: Path | None, inputs: list[Path]) -> None:
-    """Text, or a writer of bytes (big JSON), to the output file or stdout."""
+def wrote(what: str, quiet: bool) -> None:
+    """The one line on stderr saying where a file went (none with --quiet)."""
+    if not quiet:
+        _stderr(f"wrote {what}")
+
+
+def emit(content: str | Callable[[BinaryIO], None], output: Path | None, inputs: list[Path], quiet: bool = False) -> None:
+    """Text, or a writer of bytes (big JSON), to the output file or stdout; a file written is said on stderr."""
     if output is not None:
         from audit.output import write_output
 
         write_output(output, content, inputs)
+        wrote(str(output), quiet)
         return
     try:
         if isinstance(content, str):
@@ -142,13 +150,14 @@ def validate(
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     quiet: QuietOpt = False,
+    show_all: AllOpt = False,
     columns: ColumnsOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Check returns against the ost-return-v1 schema; every fault by cell."""
     with guarded(debug):
         from audit.column_map import schema_with_columns
-        from audit.output import envelope, guard_outputs, summary_line, text_findings, to_json
+        from audit.output import envelope, guard_outputs, plural, summary_line, text_findings, to_json
         from audit.validate import validate_returns
 
         guard_outputs({"--output": output, "--annotate": annotate}, files)
@@ -161,16 +170,18 @@ def validate(
             if len(results) != 1:
                 raise InputRefused(annotate, "--annotate takes exactly one return")
             annotate_return(results[0], annotate)
+            wrote(f"the annotated copy to {annotate}", quiet)
         findings = [f for r in results for f in r.findings]
         if format is Format.json:
             text = to_json(envelope("validate", [{"path": r.path, "sha256": r.sha256} for r in results], findings))
         else:
             def render(console) -> None:
-                if not quiet:
-                    text_findings(console, findings)
-                console.print(summary_line(findings, f"\n{len(results)} return(s) checked"))
+                if not quiet and findings:
+                    text_findings(console, findings, show_all=show_all)
+                    console.print()
+                console.print(summary_line(findings, f"{plural(len(results), 'return')} checked"))
             text = render_text(render, output)
-        emit(text, output, files)
+        emit(text, output, files, quiet)
     raise typer.Exit(exit_code(findings, fail_on))
 
 
@@ -182,6 +193,7 @@ def doses(
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     quiet: QuietOpt = False,
+    show_all: AllOpt = False,
     columns: ColumnsOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -190,7 +202,7 @@ def doses(
         from audit.column_map import schema_with_columns
         from audit.doses import audit_doses_many
         from audit.findings import fails_counts, sort_findings_frame
-        from audit.output import counts_line, envelope_stream, text_doses
+        from audit.output import counts_line, envelope_stream, plural, text_doses
         from audit.printable import markup
 
         schema = schema_with_columns(columns)
@@ -209,10 +221,10 @@ def doses(
                 not_judged=[dict(n.to_dict(), file=a.validated.path) for a in audits for n in a.not_judged])
         else:
             def render(console) -> None:
-                text_doses(console, audits, quiet=quiet)
-                console.print(counts_line(counts, f"\n{len(audits)} return(s) audited against {markup(guideline)}"))
+                text_doses(console, audits, quiet=quiet, show_all=show_all)
+                console.print(counts_line(counts, f"\n{plural(len(audits), 'return')} audited against {markup(guideline)}"))
             content = render_text(render, output)
-        emit(content, output, files)
+        emit(content, output, files, quiet)
     raise typer.Exit(1 if fails_counts(counts, fail_on.value) else 0)
 
 
@@ -221,6 +233,7 @@ def rules(
     guideline: GuidelineOpt = "uk-2017",
     format: FormatOpt = Format.text,
     output: OutputOpt = None,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """List the rules of a guideline set: thresholds, severity, citation, confidence."""
@@ -233,7 +246,7 @@ def rules(
             text = to_json(envelope("rules", [], [], guideline=rule_set.id, title=rule_set.title, rules=rules_data(rule_set)))
         else:
             text = render_text(lambda console: text_rules(console, rule_set), output)
-        emit(text, output, [])
+        emit(text, output, [], quiet)
 
 
 @app.command()
@@ -248,7 +261,7 @@ def contracts(
     """Scan contracts for payment on successful completion and time limits on treatment."""
     with guarded(debug):
         from audit.contracts.scan import contract_files, scan_contracts
-        from audit.output import envelope, text_contracts, to_json
+        from audit.output import envelope, plural, text_contracts, to_json
 
         files = contract_files(paths)
         scans = with_progress(len(files), format is Format.text and not quiet, lambda tick: scan_contracts(files, on_file=tick))
@@ -261,11 +274,11 @@ def contracts(
                 text_contracts(console, scans, quiet=quiet)
                 def count(key: str, value: str) -> int:
                     return sum(s.verdicts[key] == value for s in scans)
-                console.print(f"\n{len(scans)} contract(s) scanned: {count('pays_for_completion', 'yes')} pay for completion "
+                console.print(f"\n{plural(len(scans), 'contract')} scanned: {count('pays_for_completion', 'yes')} pay for completion "
                               f"({count('pays_for_completion', 'review')} to review), {count('time_limits', 'yes')} time-limit "
                               f"treatment ({count('time_limits', 'review')} to review)")
             text = render_text(render, output)
-        emit(text, output, files)
+        emit(text, output, files, quiet)
     raise typer.Exit(exit_code(findings, fail_on))
 
 
@@ -296,8 +309,7 @@ def report(
             emit(render_report(area), None, [])
         else:
             write_report(area, output)
-            if not quiet:
-                _stderr(f"wrote {output}")
+            wrote(str(output), quiet)
     raise typer.Exit(exit_code(area.findings, fail_on))
 
 
@@ -328,7 +340,7 @@ def compare(
         comparison = with_progress(count, format is Format.text and not quiet,
                                    lambda tick: compare_areas(areas_dir, guideline, public=public, report_dir=report_dir, on_area=tick))
         html = render_compare(comparison, output)
-        emit(html, None if to_stdout else output, inputs)
+        emit(html, None if to_stdout else output, inputs, quiet=True)  # the status line below says where
         if csv_path is not None:
             write_output(csv_path, csv_text(comparison), inputs)
         if format is Format.json:
@@ -355,7 +367,7 @@ def history(
     with guarded(debug):
         from audit.area import area_files
         from audit.history import history_of
-        from audit.output import envelope, summary_line, to_json
+        from audit.output import envelope, plural, summary_line, to_json
 
         returns, _ = area_files(paths)
         found = with_progress(len(returns), format is Format.text and not quiet,
@@ -368,16 +380,17 @@ def history(
             from audit.history_view import counts_words, text_lines, wrap
             from audit.printable import visible
 
-            summary = summary_line(findings, f"{len(found.returns)} return(s) followed ({counts_words(found)})")
+            summary = summary_line(findings, f"{plural(len(found.returns), 'return')} followed ({counts_words(found)})")
             # plain lines: text from the returns in them (area, provider, client ids) is shown, never obeyed
             text = "\n".join(map(visible, [*text_lines(found, quiet=quiet), "", *wrap(summary)])) + "\n"
-        emit(text, output, returns)
+        emit(text, output, returns, quiet)
     raise typer.Exit(exit_code(findings, fail_on))
 
 
 @app.command()
 def template(
     out: Annotated[Path, typer.Argument(help="where to write the blank return (.xlsx)")],
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Write a blank return with drop-downs, cell validation and notes."""
@@ -385,12 +398,13 @@ def template(
         from audit.template import write_template
 
         write_template(out)
-        _stderr(f"wrote blank return {out}")
+        wrote(f"a blank return to {out}", quiet)
 
 
 @app.command()
 def sample(
     outdir: Annotated[Path, typer.Argument(help="folder to write the synthetic sample areas into")],
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Write the synthetic sample areas (what sample_returns/ holds)."""
@@ -398,7 +412,9 @@ def sample(
         from audit.sample import write_samples
 
         written = write_samples(outdir)
-        _stderr(f"wrote {len(written)} files under {outdir}")
+        from audit.output import plural
+
+        wrote(f"{plural(len(written), 'file')} under {outdir}", quiet)
 
 
 def main() -> None:

@@ -59,7 +59,7 @@ def test_text_output_names_cells_and_summary(tmp_path):
     path = write_return(tmp_path / "r.xlsx", [client(1), client(2, SEX="Male")])
     result = runner.invoke(app, ["validate", str(path)])
     assert "OST!B3" in result.stdout
-    assert "1 error(s), 0 warning(s)" in result.stdout
+    assert "1 return checked: 1 error, 0 warnings" in result.stdout
 
 
 def test_output_file_and_refusal_to_overwrite_input(tmp_path):
@@ -111,3 +111,27 @@ def test_sample_writes_synthetic_areas(tmp_path):
         assert result.synthetic
         assert 100 <= result.clients.height <= 500
         assert result.submission["LA_CODE"].startswith("E069999")
+
+
+def test_same_fault_on_many_cells_is_one_block_listing_the_cells(tmp_path):
+    """Twelve ages out of range: one block naming the rule, the count and the first cells; --all lists every one."""
+    path = write_return(tmp_path / "r.xlsx", [client(i, AGE=5) for i in range(1, 13)])
+    short = runner.invoke(app, ["validate", str(path)])
+    assert short.exit_code == 1 and not short.stdout.startswith("\n")
+    assert short.stdout.splitlines()[0] == f"{path}: 12 errors, 0 warnings, 0 notes"
+    assert "RET-OUT-OF-RANGE OST AGE, 12 cells: OST!C2, C3, C4, C5, C6 and 7 more" in short.stdout
+    assert short.stdout.count("RET-OUT-OF-RANGE") == 1 and "OST!C13" not in short.stdout
+    assert "--all lists every one" in short.stdout
+    full = runner.invoke(app, ["validate", str(path), "--all"])
+    assert all(f"OST!C{row}: AGE must be 18-100; 5 is not" in full.stdout for row in range(2, 14))
+    assert "1 return checked: 12 errors, 0 warnings, 0 notes" in full.stdout
+
+
+def test_every_file_written_is_said_once_unless_quiet(tmp_path):
+    path = write_return(tmp_path / "r.xlsx", [client(1)])
+    out, copy = tmp_path / "out.txt", tmp_path / "copy.xlsx"
+    said = runner.invoke(app, ["validate", str(path), "--output", str(out), "--annotate", str(copy)])
+    assert said.exit_code == 0 and said.stderr.splitlines() == [f"wrote the annotated copy to {copy}", f"wrote {out}"]
+    assert "1 return checked: 0 errors, 0 warnings, 0 notes" in out.read_text()
+    quiet = runner.invoke(app, ["rules", "--output", str(tmp_path / "rules.txt"), "--quiet"])
+    assert quiet.exit_code == 0 and quiet.stderr == "" and (tmp_path / "rules.txt").exists()
