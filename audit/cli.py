@@ -17,8 +17,24 @@ import typer
 
 from audit.errors import InputRefused
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Audit opioid substitution therapy returns and the contracts that pay for them.")
+
+
+def show_version(value: bool) -> None:
+    if value:
+        from audit import __version__
+
+        typer.echo(f"ost-audit {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", help="show the version and exit", is_eager=True,
+                                          callback=show_version)] = False,
+) -> None:
+    """Audit opioid substitution therapy returns and the contracts that pay for them."""
 
 
 class Format(str, Enum):
@@ -40,14 +56,14 @@ def stdout_if_dash(path: Path | None) -> Path | None:
     return None if path is not None and str(path) == "-" else path
 
 
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="write here instead of stdout (- is stdout)",
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="write here instead of stdout (- is stdout)",
                                                 callback=stdout_if_dash)]
 FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when anything at or above this level is found")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="only the summary line (text) and no progress bar")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="show a traceback when something goes wrong")]
-GuidelineOpt = Annotated[str, typer.Option("--guideline", help="guideline rule set (see `ost-audit rules`)")]
+GuidelineOpt = Annotated[str, typer.Option("--guideline", metavar="SET", help="guideline rule set (see `ost-audit rules`)")]
 AllOpt = Annotated[bool, typer.Option("--all", help="list every cell of each finding, not the first few")]
-ColumnsOpt = Annotated[Path | None, typer.Option("--columns", help="YAML mapping of your export's headers to the return's columns (`Discharge Reason: DISRSN`)")]
+ColumnsOpt = Annotated[Path | None, typer.Option("--columns", metavar="MAP.yaml", help="YAML mapping of your export's headers to the return's columns (`Discharge Reason: DISRSN`)")]
 
 
 def _stderr(message: str) -> None:
@@ -144,8 +160,8 @@ def exit_code(findings, fail_on: FailOn) -> int:
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="return workbooks (.xlsx)")],
-    annotate: Annotated[Path | None, typer.Option("--annotate", help="write a copy with faulty cells highlighted")] = None,
+    files: Annotated[list[Path], typer.Argument(metavar="RETURN.xlsx", help="return workbooks (.xlsx)")],
+    annotate: Annotated[Path | None, typer.Option("--annotate", metavar="OUT.xlsx", help="write a copy with faulty cells highlighted")] = None,
     format: FormatOpt = Format.text,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
@@ -187,7 +203,7 @@ def validate(
 
 @app.command()
 def doses(
-    files: Annotated[list[Path], typer.Argument(help="return workbooks (.xlsx)")],
+    files: Annotated[list[Path], typer.Argument(metavar="RETURN.xlsx", help="return workbooks (.xlsx)")],
     guideline: GuidelineOpt = "uk-2017",
     format: FormatOpt = Format.text,
     output: OutputOpt = None,
@@ -251,7 +267,7 @@ def rules(
 
 @app.command()
 def contracts(
-    paths: Annotated[list[Path], typer.Argument(help="contracts (.docx, .pdf, .txt, .md) or folders of them")],
+    paths: Annotated[list[Path], typer.Argument(metavar="CONTRACT_OR_FOLDER", help="contracts (.docx, .pdf, .txt, .md) or folders of them")],
     format: FormatOpt = Format.text,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
@@ -284,8 +300,8 @@ def contracts(
 
 @app.command()
 def report(
-    paths: Annotated[list[Path], typer.Argument(help="one area's folder, or its return(s) and contract(s)")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write (- for stdout)")] = Path("report.html"),
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="one area's folder, or its returns and contracts")],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE.html", help="the HTML file to write (- for stdout)")] = Path("report.html"),
     guideline: GuidelineOpt = "uk-2017",
     fail_on: FailOnOpt = FailOn.never,
     quiet: QuietOpt = False,
@@ -315,9 +331,9 @@ def report(
 
 @app.command()
 def compare(
-    areas_dir: Annotated[Path, typer.Argument(help="a folder with one sub-folder per area (returns and contracts)")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML page to write (- for stdout, without per-area pages)")] = Path("compare.html"),
-    csv_path: Annotated[Path | None, typer.Option("--csv", help="also write the indicators as CSV")] = None,
+    areas_dir: Annotated[Path, typer.Argument(metavar="AREAS_DIR", help="a folder with one sub-folder per area (returns and contracts)")],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE.html", help="the HTML page to write (- for stdout, without per-area pages)")] = Path("compare.html"),
+    csv_path: Annotated[Path | None, typer.Option("--csv", metavar="FILE.csv", help="also write the indicators as CSV")] = None,
     public: Annotated[bool, typer.Option("--public", help="suppress counts of 1-4 and drop client-level detail")] = False,
     guideline: GuidelineOpt = "uk-2017",
     format: FormatOpt = Format.text,
@@ -355,7 +371,7 @@ def compare(
 
 @app.command()
 def history(
-    paths: Annotated[list[Path], typer.Argument(help="one area's folder, or several quarterly returns of one area")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="one area's folder, or several quarterly returns of one area")],
     guideline: GuidelineOpt = "uk-2017",
     format: FormatOpt = Format.text,
     output: OutputOpt = None,
@@ -389,7 +405,7 @@ def history(
 
 @app.command()
 def template(
-    out: Annotated[Path, typer.Argument(help="where to write the blank return (.xlsx)")],
+    out: Annotated[Path, typer.Argument(metavar="OUT.xlsx", help="where to write the blank return (.xlsx)")],
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
@@ -403,7 +419,7 @@ def template(
 
 @app.command()
 def sample(
-    outdir: Annotated[Path, typer.Argument(help="folder to write the synthetic sample areas into")],
+    outdir: Annotated[Path, typer.Argument(metavar="OUTDIR", help="folder to write the synthetic sample areas into")],
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:

@@ -135,3 +135,12 @@ def test_every_file_written_is_said_once_unless_quiet(tmp_path):
     assert "1 return checked: 0 errors, 0 warnings, 0 notes" in out.read_text()
     quiet = runner.invoke(app, ["rules", "--output", str(tmp_path / "rules.txt"), "--quiet"])
     assert quiet.exit_code == 0 and quiet.stderr == "" and (tmp_path / "rules.txt").exists()
+
+
+def test_version_and_flags_shown_as_flags_in_help():
+    version = runner.invoke(app, ["--version"])
+    assert version.exit_code == 0 and version.stdout == f"ost-audit {__version__}\n"
+    for command in ("validate", "doses", "compare", "report", "rules"):
+        shown = runner.invoke(app, [command, "--help"], env={"COLUMNS": "80"}).stdout
+        assert "<bool>" not in shown and "-q, --quiet " in shown and not shown.startswith("\n")
+        assert max(map(len, shown.splitlines())) <= 80
