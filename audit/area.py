@@ -19,6 +19,7 @@ from audit.findings import Finding
 from audit.guidelines import Guideline, load_guideline
 from audit.history import History, build_history
 from audit.quarters import latest_period, pooled_indicators
+from audit.return_kind import ADVICE as OTHER_SPREADSHEETS
 from audit.schema import ReturnSchema
 from audit.single_area import one_area
 
@@ -107,6 +108,8 @@ def area_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
             contracts += contract_files([p])
         elif p.suffix.lower() in RETURN_SUFFIXES:
             returns.append(p)
+        elif p.suffix.lower() in OTHER_SPREADSHEETS:
+            raise InputRefused(p, OTHER_SPREADSHEETS[p.suffix.lower()])
         else:
             contracts.append(p)
     return returns, contracts

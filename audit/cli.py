@@ -174,8 +174,10 @@ def validate(
     with guarded(debug):
         from audit.column_map import schema_with_columns
         from audit.output import envelope, guard_outputs, plural, summary_line, text_findings, to_json
+        from audit.return_kind import refuse_non_returns
         from audit.validate import validate_returns
 
+        refuse_non_returns(files)
         guard_outputs({"--output": output, "--annotate": annotate}, files)
         schema = schema_with_columns(columns)
         results = with_progress(len(files), format is Format.text and not quiet,
@@ -220,7 +222,9 @@ def doses(
         from audit.findings import fails_counts, sort_findings_frame
         from audit.output import counts_line, envelope_stream, plural, text_doses
         from audit.printable import markup
+        from audit.return_kind import refuse_non_returns
 
+        refuse_non_returns(files)
         schema = schema_with_columns(columns)
         audits = with_progress(len(files), format is Format.text and not quiet,
                                lambda tick: audit_doses_many(files, guideline, on_file=tick, schema=schema))

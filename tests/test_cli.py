@@ -144,3 +144,21 @@ def test_version_and_flags_shown_as_flags_in_help():
         shown = runner.invoke(app, [command, "--help"], env={"COLUMNS": "80"}).stdout
         assert "<bool>" not in shown and "-q, --quiet " in shown and not shown.startswith("\n")
         assert max(map(len, shown.splitlines())) <= 80
+
+
+def test_wrong_kind_of_file_gets_one_sentence_of_advice(tmp_path):
+    """.ods, .xls, .csv and a folder given as a return: exit 2, one line, what to do, nothing from the reader's insides."""
+    folder = tmp_path / "area"
+    folder.mkdir()
+    advice = {"r.ods": "save it as an Excel workbook (.xlsx)", "r.xls": "save it as an Excel workbook (.xlsx)",
+              "r.csv": "OST sheet of a blank return (`ost-audit template return.xlsx`)", "area": "is a folder; give the returns in it"}
+    for name, words in advice.items():
+        path = tmp_path / name
+        if not path.exists():
+            path.write_bytes(b"PK\x03\x04 not really" if name.endswith(".ods") else b"a,b\n1,2\n")
+        for command in ("validate", "doses"):
+            result = runner.invoke(app, [command, str(path)])
+            assert result.exit_code == 2 and words in result.stderr, (name, result.stderr)
+            assert len(result.stderr.strip().splitlines()) == 1 and "zip" not in result.stderr
+    report = runner.invoke(app, ["report", str(tmp_path / "r.ods"), "--output", str(tmp_path / "r.html")])
+    assert report.exit_code == 2 and "save it as an Excel workbook (.xlsx)" in report.stderr
