@@ -336,7 +336,10 @@ def report(
 @app.command()
 def compare(
     areas_dir: Annotated[Path, typer.Argument(metavar="AREAS_DIR", help="a folder with one sub-folder per area (returns and contracts)")],
-    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE.html", help="the HTML page to write (- for stdout, without per-area pages)")] = Path("compare.html"),
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE.html", show_default=False,
+                                                help="the HTML page to write, its area pages beside it in FILE-areas/ "
+                                                     "(default compare.html; with --format json none unless given; "
+                                                     "- for stdout, without area pages)")] = None,
     csv_path: Annotated[Path | None, typer.Option("--csv", metavar="FILE.csv", help="also write the indicators as CSV")] = None,
     public: Annotated[bool, typer.Option("--public", help="suppress counts of 1-4 and drop client-level detail")] = False,
     guideline: GuidelineOpt = "uk-2017",
@@ -347,29 +350,26 @@ def compare(
 ) -> None:
     """Compare areas: indicators with intervals, funnel plots, contract verdicts."""
     with guarded(debug):
-        from audit.compare import compare_areas, csv_text, render_compare, status_line
-        from audit.output import envelope, guard_outputs, to_json, write_output
+        from audit.compare import area_folders, area_inputs, compare_to_files, pages_folder, render_compare, status_line
+        from audit.output import envelope, guard_outputs, to_json
 
-        to_stdout = str(output) == "-"
+        to_stdout = output is not None and str(output) == "-"
         if to_stdout and format is Format.json:
             raise InputRefused("-", "cannot take both the page (--output -) and the JSON (--format json) on standard output")
-        inputs = [p for p in areas_dir.rglob("*") if p.is_file()] if areas_dir.is_dir() else []
-        guard_outputs({"--output": None if to_stdout else output, "--csv": csv_path}, inputs)
-        report_dir = None if to_stdout else output.parent / f"{output.stem}-areas"
-        count = len([p for p in areas_dir.iterdir() if p.is_dir()]) if areas_dir.is_dir() else 0
-        comparison = with_progress(count, format is Format.text and not quiet,
-                                   lambda tick: compare_areas(areas_dir, guideline, public=public, report_dir=report_dir, on_area=tick))
-        html = render_compare(comparison, output)
-        emit(html, None if to_stdout else output, inputs, quiet=True)  # the status line below says where
-        if csv_path is not None:
-            write_output(csv_path, csv_text(comparison), inputs)
+        page = None if to_stdout else output or (Path("compare.html") if format is Format.text else None)
+        guard_outputs({"--output": page, "--csv": csv_path}, area_inputs(areas_dir))
+        comparison = with_progress(len(area_folders(areas_dir)), format is Format.text and not quiet,
+                                   lambda tick: compare_to_files(areas_dir, guideline, public=public, page=page,
+                                                                 csv_path=csv_path, on_area=tick))
+        if to_stdout:
+            emit(render_compare(comparison, Path("-")), None, [])
         if format is Format.json:
-            emit(to_json(envelope("compare", [], comparison.findings, guideline=guideline, public=public,
-                                  pooled=list(comparison.pooled.values()),
-                                  areas=[a.to_dict() for a in comparison.areas])), None, [])
-        elif not quiet:
-            wrote = "the page to standard output" if to_stdout else str(output)
-            _stderr(f"{status_line(comparison)}: wrote {wrote}" + (f" and {csv_path}" if csv_path else ""))
+            emit(to_json(envelope("compare", [], comparison.findings, **comparison.to_dict())), None, [])
+        pages = page is not None and any(a.report for a in comparison.areas)
+        written = [f"{p}" + (f" (area pages in {pages_folder(p)}/)" if p is page and pages else "")
+                   for p in (page, csv_path) if p is not None]
+        if not quiet and (written or format is Format.text):
+            _stderr(status_line(comparison) + (f": wrote {' and '.join(written)}" if written else ""))
     raise typer.Exit(exit_code(comparison.findings, fail_on))
 
 
