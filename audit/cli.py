@@ -41,6 +41,10 @@ class Format(str, Enum):
     text = "text"
     json = "json"
 
+    def progress(self, quiet: bool) -> bool:
+        """A progress bar is for a person watching text output, never for programs."""
+        return self is Format.text and not quiet
+
 
 class FailOn(str, Enum):
     error = "error"
@@ -152,6 +156,14 @@ def render_text(render: Callable, output: Path | None) -> str:
     return capture_text(render)
 
 
+def show(format: Format, output: Path | None, inputs: list[Path], quiet: bool, *,
+         text: Callable, json: Callable[[], str | Callable[[BinaryIO], None]]) -> None:
+    """The one place a format is chosen: the command's text renderer (given a console) or its JSON maker,
+    written to the output file or stdout."""
+    renderers = {Format.text: lambda: render_text(text, output), Format.json: json}
+    emit(renderers[format](), output, inputs, quiet)
+
+
 def exit_code(findings, fail_on: FailOn) -> int:
     from audit.findings import fails
 
@@ -180,7 +192,7 @@ def validate(
         refuse_non_returns(files)
         guard_outputs({"--output": output, "--annotate": annotate}, files)
         schema = schema_with_columns(columns)
-        results = with_progress(len(files), format is Format.text and not quiet,
+        results = with_progress(len(files), format.progress(quiet),
                                 lambda tick: validate_returns(files, on_file=tick, schema=schema))
         if annotate is not None:
             from audit.annotate import annotate_return
@@ -190,16 +202,14 @@ def validate(
             annotate_return(results[0], annotate)
             wrote(f"the annotated copy to {annotate}", quiet)
         findings = [f for r in results for f in r.findings]
-        if format is Format.json:
-            text = to_json(envelope("validate", [{"path": r.path, "sha256": r.sha256} for r in results], findings))
-        else:
-            def render(console) -> None:
-                if not quiet and findings:
-                    text_findings(console, findings, show_all=show_all)
-                    console.print()
-                console.print(summary_line(findings, f"{plural(len(results), 'return')} checked"))
-            text = render_text(render, output)
-        emit(text, output, files, quiet)
+
+        def text(console) -> None:
+            if not quiet and findings:
+                text_findings(console, findings, show_all=show_all)
+                console.print()
+            console.print(summary_line(findings, f"{plural(len(results), 'return')} checked"))
+        show(format, output, files, quiet, text=text,
+             json=lambda: to_json(envelope("validate", [{"path": r.path, "sha256": r.sha256} for r in results], findings)))
     raise typer.Exit(exit_code(findings, fail_on))
 
 
@@ -218,33 +228,23 @@ def doses(
     """Audit prescribing against a guideline rule set (validates first)."""
     with guarded(debug):
         from audit.column_map import schema_with_columns
-        from audit.doses import audit_doses_many
-        from audit.findings import fails_counts, sort_findings_frame
+        from audit.doses import doses_run
+        from audit.findings import fails_counts
         from audit.output import counts_line, envelope_stream, plural, text_doses
         from audit.printable import markup
         from audit.return_kind import refuse_non_returns
 
         refuse_non_returns(files)
         schema = schema_with_columns(columns)
-        audits = with_progress(len(files), format is Format.text and not quiet,
-                               lambda tick: audit_doses_many(files, guideline, on_file=tick, schema=schema))
-        counts = {s: sum(a.counts()[s] for a in audits) for s in ("error", "warning", "info")}
-        if format is Format.json:
-            import polars as pl
+        run = with_progress(len(files), format.progress(quiet),
+                            lambda tick: doses_run(files, guideline, on_file=tick, schema=schema))
+        counts = run.counts()
 
-            frames = [a.findings_frame() for a in audits]  # each already worst first
-            frame = frames[0] if len(frames) == 1 else sort_findings_frame(pl.concat(frames))
-            content = envelope_stream(
-                "doses", [{"path": a.validated.path, "sha256": a.validated.sha256} for a in audits], frame, counts,
-                guideline=guideline,
-                indicators=[dict(i.to_dict(), file=a.validated.path) for a in audits for i in a.indicators],
-                not_judged=[dict(n.to_dict(), file=a.validated.path) for a in audits for n in a.not_judged])
-        else:
-            def render(console) -> None:
-                text_doses(console, audits, quiet=quiet, show_all=show_all)
-                console.print(counts_line(counts, f"\n{plural(len(audits), 'return')} audited against {markup(guideline)}"))
-            content = render_text(render, output)
-        emit(content, output, files, quiet)
+        def text(console) -> None:
+            text_doses(console, run.audits, quiet=quiet, show_all=show_all)
+            console.print(counts_line(counts, f"\n{plural(len(run.audits), 'return')} audited against {markup(guideline)}"))
+        show(format, output, files, quiet, text=text,
+             json=lambda: envelope_stream("doses", run.inputs(), run.findings_frame(), counts, **run.to_dict()))
     raise typer.Exit(1 if fails_counts(counts, fail_on.value) else 0)
 
 
@@ -262,11 +262,9 @@ def rules(
         from audit.output import envelope, rules_data, text_rules, to_json
 
         rule_set = load_guideline(guideline)
-        if format is Format.json:
-            text = to_json(envelope("rules", [], [], guideline=rule_set.id, title=rule_set.title, rules=rules_data(rule_set)))
-        else:
-            text = render_text(lambda console: text_rules(console, rule_set), output)
-        emit(text, output, [], quiet)
+        show(format, output, [], quiet, text=lambda console: text_rules(console, rule_set),
+             json=lambda: to_json(envelope("rules", [], [], guideline=rule_set.id, title=rule_set.title,
+                                           rules=rules_data(rule_set))))
 
 
 @app.command()
@@ -281,24 +279,14 @@ def contracts(
     """Scan contracts for payment on successful completion and time limits on treatment."""
     with guarded(debug):
         from audit.contracts.scan import contract_files, scan_contracts
-        from audit.output import envelope, plural, text_contracts, to_json
+        from audit.output import envelope, text_contracts, to_json
 
         files = contract_files(paths)
-        scans = with_progress(len(files), format is Format.text and not quiet, lambda tick: scan_contracts(files, on_file=tick))
+        scans = with_progress(len(files), format.progress(quiet), lambda tick: scan_contracts(files, on_file=tick))
         findings = [f for s in scans for f in s.findings]
-        if format is Format.json:
-            text = to_json(envelope("contracts", [{"path": s.file, "sha256": s.sha256} for s in scans], findings,
-                                    contracts=[s.to_dict() for s in scans]))
-        else:
-            def render(console) -> None:
-                text_contracts(console, scans, quiet=quiet)
-                def count(key: str, value: str) -> int:
-                    return sum(s.verdicts[key] == value for s in scans)
-                console.print(f"\n{plural(len(scans), 'contract')} scanned: {count('pays_for_completion', 'yes')} pay for completion "
-                              f"({count('pays_for_completion', 'review')} to review), {count('time_limits', 'yes')} time-limit "
-                              f"treatment ({count('time_limits', 'review')} to review)")
-            text = render_text(render, output)
-        emit(text, output, files, quiet)
+        show(format, output, files, quiet, text=lambda console: text_contracts(console, scans, quiet=quiet),
+             json=lambda: to_json(envelope("contracts", [{"path": s.file, "sha256": s.sha256} for s in scans], findings,
+                                           contracts=[s.to_dict() for s in scans])))
     raise typer.Exit(exit_code(findings, fail_on))
 
 
@@ -358,7 +346,7 @@ def compare(
             raise InputRefused("-", "cannot take both the page (--output -) and the JSON (--format json) on standard output")
         page = None if to_stdout else output or (Path("compare.html") if format is Format.text else None)
         guard_outputs({"--output": page, "--csv": csv_path}, area_inputs(areas_dir))
-        comparison = with_progress(len(area_folders(areas_dir)), format is Format.text and not quiet,
+        comparison = with_progress(len(area_folders(areas_dir)), format.progress(quiet),
                                    lambda tick: compare_to_files(areas_dir, guideline, public=public, page=page,
                                                                  csv_path=csv_path, on_area=tick))
         if to_stdout:
@@ -390,20 +378,20 @@ def history(
         from audit.output import envelope, plural, summary_line, to_json
 
         returns, _ = area_files(paths)
-        found = with_progress(len(returns), format is Format.text and not quiet,
-                              lambda tick: history_of(paths, guideline, on_file=tick))
+        found = with_progress(len(returns), format.progress(quiet), lambda tick: history_of(paths, guideline, on_file=tick))
         findings = found.findings()
-        if format is Format.json:
-            text = to_json(envelope("history", [{"path": a.validated.path, "sha256": a.validated.sha256} for a in found.returns],
-                                    findings, guideline=guideline, **found.to_dict()))
-        else:
+
+        def text(console) -> None:
             from audit.history_view import counts_words, text_lines, wrap
             from audit.printable import visible
 
             summary = summary_line(findings, f"{plural(len(found.returns), 'return')} followed ({counts_words(found)})")
             # plain lines: text from the returns in them (area, provider, client ids) is shown, never obeyed
-            text = "\n".join(map(visible, [*text_lines(found, quiet=quiet), "", *wrap(summary)])) + "\n"
-        emit(text, output, returns, quiet)
+            console.out("\n".join(map(visible, [*text_lines(found, quiet=quiet), "", *wrap(summary)])))
+        show(format, output, returns, quiet, text=text,
+             json=lambda: to_json(envelope("history", [{"path": a.validated.path, "sha256": a.validated.sha256}
+                                                       for a in found.returns], findings, guideline=guideline,
+                                           **found.to_dict())))
     raise typer.Exit(exit_code(findings, fail_on))
 
 

@@ -275,9 +275,9 @@ def text_contracts(console, scans, quiet: bool = False) -> None:
     """Verdicts first, then the evidence quotes with their places, then the passages to review, most likely first."""
     from audit.contracts.scan import review_rank
 
-    for scan in scans:
+    for number, scan in enumerate(scans):
         v = scan.verdicts
-        console.print(f"\n[bold underline]{markup(scan.file)}[/bold underline]")
+        console.print(("" if number == 0 else "\n") + f"[bold underline]{markup(scan.file)}[/bold underline]")
         console.print(f"  pays for successful completion: [bold]{v['pays_for_completion']}[/bold]    "
                       f"time limits on treatment: [bold]{v['time_limits']}[/bold]")
         if quiet:
@@ -293,3 +293,9 @@ def text_contracts(console, scans, quiet: bool = False) -> None:
                 console.print(f"      \"{markup(details['marked'])}\"")
             else:
                 console.print(f"      {markup(f.message)}")
+
+    def count(key: str, value: str) -> int:
+        return sum(s.verdicts[key] == value for s in scans)
+    console.print(f"\n{plural(len(scans), 'contract')} scanned: {count('pays_for_completion', 'yes')} pay for completion "
+                  f"({count('pays_for_completion', 'review')} to review), {count('time_limits', 'yes')} time-limit "
+                  f"treatment ({count('time_limits', 'review')} to review)")

@@ -162,3 +162,20 @@ def test_wrong_kind_of_file_gets_one_sentence_of_advice(tmp_path):
             assert len(result.stderr.strip().splitlines()) == 1 and "zip" not in result.stderr
     report = runner.invoke(app, ["report", str(tmp_path / "r.ods"), "--output", str(tmp_path / "r.html")])
     assert report.exit_code == 2 and "save it as an Excel workbook (.xlsx)" in report.stderr
+
+
+def test_doses_json_equals_library(tmp_path):
+    """`doses` over two returns: the CLI's JSON is doses_run's result, totals and order included."""
+    from audit.doses import doses_run
+
+    one = write_return(tmp_path / "one.xlsx", [client(1, DOSE_MG=20), client(2, AGE=5)])
+    two = write_return(tmp_path / "two.xlsx", [client(3, NALOXONE="N"), client(4)])
+    result = runner.invoke(app, ["doses", str(one), str(two), "--format", "json", "--fail-on", "never"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    run = doses_run([one, two])
+    assert data["inputs"] == run.inputs() and data["summary"] == run.counts() and sum(run.counts().values()) > 2
+    assert {k: data[k] for k in ("guideline", "indicators", "not_judged")} == json.loads(json.dumps(run.to_dict()))
+    every = sorted([*run.audits[0].all_findings, *run.audits[1].all_findings], key=lambda f: f.sort_key())
+    assert [(f["rule"], f["location"]["file"], f["location"]["cell"]) for f in data["findings"]] == \
+        [(f.rule, f.location.file, f.location.cell) for f in every]
