@@ -13,7 +13,7 @@ from audit import __version__
 from audit.conditions import describe
 from audit.errors import InputRefused
 from audit.findings import Finding, summarise, worst_first, write_findings_json
-from audit.printable import json_safe, markup
+from audit.printable import json_safe, markup, visible
 from audit.xlsx_write import write_atomic
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -243,22 +243,25 @@ def text_doses(console, audits, quiet: bool = False, show_all: bool = False) -> 
 
 
 def text_rules(console, guideline) -> None:
-    from rich.table import Table
+    """One block per rule, its id alone on a line (never cut), the rest wrapped and indented to the terminal."""
+    import textwrap
 
-    table = Table(title=f"{markup(guideline.id)}: {markup(guideline.title)}", title_justify="left", show_lines=True)
-    for col in ("rule", "applies when", "severity", "note lowers", "citation", "confidence"):
-        table.add_column(col, overflow="fold" if col == "citation" else "ellipsis")  # addresses wrap, never cut
+    for part in textwrap.wrap(visible(f"{guideline.id}: {guideline.title}"), width=max(40, console.width)):
+        console.print(markup(part))
     for rule in guideline.rules:
         severity = rule.severity + "".join(f"; {e.severity} when {describe(e.when)}" for e in rule.escalate)
-        table.add_row(markup(rule.id), markup(rule.condition_text()), markup(severity), "yes" if rule.lowered_by_note else "no",
-                      markup(citation_text(rule)), rule.confidence)
-    console.print(table)
+        lowered = "a clinical note lowers it" if rule.lowered_by_note else "a note does not lower it"
+        console.print(f"\n[bold]{markup(rule.id)}[/bold]")
+        for line in [f"{severity}; {lowered}; confidence {rule.confidence}", f"applies when: {rule.condition_text()}",
+                     *citation_text(rule).splitlines()]:
+            for part in textwrap.wrap(visible(line), width=max(40, console.width - 2), break_on_hyphens=False):
+                console.print("  " + markup(part))
 
 
 def citation_text(rule) -> str:
     """The citation with each source's quoted wording, then the rule's note (disagreements, conventions)."""
     parts = [c.text + (f' "{c.quote}"' if c.quote else "") for c in rule.citations]
-    return "\nalso: ".join(parts) + (f"\nNote: {rule.note}" if rule.note else "")
+    return "source: " + "\nalso: ".join(parts) + (f"\nnote: {rule.note}" if rule.note else "")
 
 
 def rules_data(guideline) -> list[dict[str, Any]]:

@@ -179,3 +179,21 @@ def test_doses_json_equals_library(tmp_path):
     every = sorted([*run.audits[0].all_findings, *run.audits[1].all_findings], key=lambda f: f.sort_key())
     assert [(f["rule"], f["location"]["file"], f["location"]["cell"]) for f in data["findings"]] == \
         [(f.rule, f.location.file, f.location.cell) for f in every]
+
+
+def test_rules_read_in_80_columns_with_every_id_whole():
+    import io
+
+    from rich.console import Console
+
+    from audit.guidelines import load_guideline
+    from audit.output import text_rules
+
+    buffer = io.StringIO()
+    rule_set = load_guideline("uk-2017")
+    text_rules(Console(file=buffer, width=80, color_system=None, highlight=False), rule_set)
+    lines = buffer.getvalue().splitlines()
+    assert max(map(len, lines)) <= 80 and "\\n" not in buffer.getvalue()
+    blocks = lines[lines.index("") + 1:]  # after the set's title
+    assert [line for line in blocks if line and not line.startswith(" ")] == [r.id for r in rule_set.rules]
+    assert all(line.rstrip() == line for line in lines)
