@@ -308,11 +308,11 @@ def report(
         from audit.report import render_report, write_report
 
         schema = schema_with_columns(columns)
-        returns, contracts = area_files(paths)
+        files = area_files(paths)
         to_stdout = str(output) == "-"
         if not to_stdout:
-            guard_output(output, [*returns, *contracts])
-        area = audit_area(paths, guideline, schema=schema)
+            guard_output(output, [*files[0], *files[1]])
+        area = audit_area(paths, guideline, schema=schema, files=files)
         if to_stdout:
             emit(render_report(area), None, [])
         else:
