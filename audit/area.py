@@ -19,6 +19,7 @@ from audit.findings import Finding
 from audit.guidelines import Guideline, load_guideline
 from audit.history import History, build_history
 from audit.quarters import latest_period, pooled_indicators
+from audit.return_kind import ADVICE as OTHER_SPREADSHEETS
 from audit.schema import ReturnSchema
 from audit.single_area import one_area
 
@@ -107,20 +108,23 @@ def area_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
             contracts += contract_files([p])
         elif p.suffix.lower() in RETURN_SUFFIXES:
             returns.append(p)
+        elif p.suffix.lower() in OTHER_SPREADSHEETS:
+            raise InputRefused(p, OTHER_SPREADSHEETS[p.suffix.lower()])
         else:
             contracts.append(p)
     return returns, contracts
 
 
 def audit_area(paths: Iterable[str | Path], guideline: str = "uk-2017", strict: bool = True,
-               schema: ReturnSchema | None = None) -> AreaAudit:
+               schema: ReturnSchema | None = None, files: tuple[list[Path], list[Path]] | None = None) -> AreaAudit:
     """Audit everything in an area's folder(s). With `strict`, an unusable file stops the audit
     (exit 2 for the CLI); without, it is recorded and the rest is still audited (for compare).
-    `schema` may carry an export's own headers (`--columns`)."""
+    `schema` may carry an export's own headers (`--columns`); `files` is `area_files(paths)` when the
+    caller has already found them (so the folders are walked once)."""
     paths = list(paths)
     rules = load_guideline(guideline)
     area = AreaAudit([str(p) for p in paths], rules)
-    returns, contracts = area_files(paths)
+    returns, contracts = files if files is not None else area_files(paths)
     for path in returns:
         try:
             area.returns.append(refuse_identifiable(audit_doses(path, rules, schema)))

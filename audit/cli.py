@@ -17,13 +17,33 @@ import typer
 
 from audit.errors import InputRefused
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Audit opioid substitution therapy returns and the contracts that pay for them.")
+
+
+def show_version(value: bool) -> None:
+    if value:
+        from audit import __version__
+
+        typer.echo(f"ost-audit {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", help="show the version and exit", is_eager=True,
+                                          callback=show_version)] = False,
+) -> None:
+    """Audit opioid substitution therapy returns and the contracts that pay for them."""
 
 
 class Format(str, Enum):
     text = "text"
     json = "json"
+
+    def progress(self, quiet: bool) -> bool:
+        """A progress bar is for a person watching text output, never for programs."""
+        return self is Format.text and not quiet
 
 
 class FailOn(str, Enum):
@@ -40,13 +60,14 @@ def stdout_if_dash(path: Path | None) -> Path | None:
     return None if path is not None and str(path) == "-" else path
 
 
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="write here instead of stdout (- is stdout)",
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="write here instead of stdout (- is stdout)",
                                                 callback=stdout_if_dash)]
 FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="exit 1 when anything at or above this level is found")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="only the summary line (text) and no progress bar")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="show a traceback when something goes wrong")]
-GuidelineOpt = Annotated[str, typer.Option("--guideline", help="guideline rule set (see `ost-audit rules`)")]
-ColumnsOpt = Annotated[Path | None, typer.Option("--columns", help="YAML mapping of your export's headers to the return's columns (`Discharge Reason: DISRSN`)")]
+GuidelineOpt = Annotated[str, typer.Option("--guideline", metavar="SET", help="guideline rule set (see `ost-audit rules`)")]
+AllOpt = Annotated[bool, typer.Option("--all", help="list every cell of each finding, not the first few")]
+ColumnsOpt = Annotated[Path | None, typer.Option("--columns", metavar="MAP.yaml", help="YAML mapping of your export's headers to the return's columns (`Discharge Reason: DISRSN`)")]
 
 
 def _stderr(message: str) -> None:
@@ -96,12 +117,19 @@ def with_progress(total: int, enabled: bool, work: Callable[[Callable[[str], Non
         done()
 
 
-def emit(content: str | Callable[[BinaryIO], None], output: Path | None, inputs: list[Path]) -> None:
-    """Text, or a writer of bytes (big JSON), to the output file or stdout."""
+def wrote(what: str, quiet: bool) -> None:
+    """The one line on stderr saying where a file went (none with --quiet)."""
+    if not quiet:
+        _stderr(f"wrote {what}")
+
+
+def emit(content: str | Callable[[BinaryIO], None], output: Path | None, inputs: list[Path], quiet: bool = False) -> None:
+    """Text, or a writer of bytes (big JSON), to the output file or stdout; a file written is said on stderr."""
     if output is not None:
         from audit.output import write_output
 
         write_output(output, content, inputs)
+        wrote(str(output), quiet)
         return
     try:
         if isinstance(content, str):
@@ -128,6 +156,14 @@ def render_text(render: Callable, output: Path | None) -> str:
     return capture_text(render)
 
 
+def show(format: Format, output: Path | None, inputs: list[Path], quiet: bool, *,
+         text: Callable, json: Callable[[], str | Callable[[BinaryIO], None]]) -> None:
+    """The one place a format is chosen: the command's text renderer (given a console) or its JSON maker,
+    written to the output file or stdout."""
+    renderers = {Format.text: lambda: render_text(text, output), Format.json: json}
+    emit(renderers[format](), output, inputs, quiet)
+
+
 def exit_code(findings, fail_on: FailOn) -> int:
     from audit.findings import fails
 
@@ -136,24 +172,27 @@ def exit_code(findings, fail_on: FailOn) -> int:
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="return workbooks (.xlsx)")],
-    annotate: Annotated[Path | None, typer.Option("--annotate", help="write a copy with faulty cells highlighted")] = None,
+    files: Annotated[list[Path], typer.Argument(metavar="RETURN.xlsx", help="return workbooks (.xlsx)")],
+    annotate: Annotated[Path | None, typer.Option("--annotate", metavar="OUT.xlsx", help="write a copy with faulty cells highlighted")] = None,
     format: FormatOpt = Format.text,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     quiet: QuietOpt = False,
+    show_all: AllOpt = False,
     columns: ColumnsOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Check returns against the ost-return-v1 schema; every fault by cell."""
     with guarded(debug):
         from audit.column_map import schema_with_columns
-        from audit.output import envelope, guard_outputs, summary_line, text_findings, to_json
+        from audit.output import envelope, guard_outputs, plural, summary_line, text_findings, to_json
+        from audit.return_kind import refuse_non_returns
         from audit.validate import validate_returns
 
+        refuse_non_returns(files)
         guard_outputs({"--output": output, "--annotate": annotate}, files)
         schema = schema_with_columns(columns)
-        results = with_progress(len(files), format is Format.text and not quiet,
+        results = with_progress(len(files), format.progress(quiet),
                                 lambda tick: validate_returns(files, on_file=tick, schema=schema))
         if annotate is not None:
             from audit.annotate import annotate_return
@@ -161,58 +200,51 @@ def validate(
             if len(results) != 1:
                 raise InputRefused(annotate, "--annotate takes exactly one return")
             annotate_return(results[0], annotate)
+            wrote(f"the annotated copy to {annotate}", quiet)
         findings = [f for r in results for f in r.findings]
-        if format is Format.json:
-            text = to_json(envelope("validate", [{"path": r.path, "sha256": r.sha256} for r in results], findings))
-        else:
-            def render(console) -> None:
-                if not quiet:
-                    text_findings(console, findings)
-                console.print(summary_line(findings, f"\n{len(results)} return(s) checked"))
-            text = render_text(render, output)
-        emit(text, output, files)
+
+        def text(console) -> None:
+            if not quiet and findings:
+                text_findings(console, findings, show_all=show_all)
+                console.print()
+            console.print(summary_line(findings, f"{plural(len(results), 'return')} checked"))
+        show(format, output, files, quiet, text=text,
+             json=lambda: to_json(envelope("validate", [{"path": r.path, "sha256": r.sha256} for r in results], findings)))
     raise typer.Exit(exit_code(findings, fail_on))
 
 
 @app.command()
 def doses(
-    files: Annotated[list[Path], typer.Argument(help="return workbooks (.xlsx)")],
+    files: Annotated[list[Path], typer.Argument(metavar="RETURN.xlsx", help="return workbooks (.xlsx)")],
     guideline: GuidelineOpt = "uk-2017",
     format: FormatOpt = Format.text,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
     quiet: QuietOpt = False,
+    show_all: AllOpt = False,
     columns: ColumnsOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Audit prescribing against a guideline rule set (validates first)."""
     with guarded(debug):
         from audit.column_map import schema_with_columns
-        from audit.doses import audit_doses_many
-        from audit.findings import fails_counts, sort_findings_frame
-        from audit.output import counts_line, envelope_stream, text_doses
+        from audit.doses import doses_run
+        from audit.findings import fails_counts
+        from audit.output import counts_line, envelope_stream, plural, text_doses
         from audit.printable import markup
+        from audit.return_kind import refuse_non_returns
 
+        refuse_non_returns(files)
         schema = schema_with_columns(columns)
-        audits = with_progress(len(files), format is Format.text and not quiet,
-                               lambda tick: audit_doses_many(files, guideline, on_file=tick, schema=schema))
-        counts = {s: sum(a.counts()[s] for a in audits) for s in ("error", "warning", "info")}
-        if format is Format.json:
-            import polars as pl
+        run = with_progress(len(files), format.progress(quiet),
+                            lambda tick: doses_run(files, guideline, on_file=tick, schema=schema))
+        counts = run.counts()
 
-            frames = [a.findings_frame() for a in audits]  # each already worst first
-            frame = frames[0] if len(frames) == 1 else sort_findings_frame(pl.concat(frames))
-            content = envelope_stream(
-                "doses", [{"path": a.validated.path, "sha256": a.validated.sha256} for a in audits], frame, counts,
-                guideline=guideline,
-                indicators=[dict(i.to_dict(), file=a.validated.path) for a in audits for i in a.indicators],
-                not_judged=[dict(n.to_dict(), file=a.validated.path) for a in audits for n in a.not_judged])
-        else:
-            def render(console) -> None:
-                text_doses(console, audits, quiet=quiet)
-                console.print(counts_line(counts, f"\n{len(audits)} return(s) audited against {markup(guideline)}"))
-            content = render_text(render, output)
-        emit(content, output, files)
+        def text(console) -> None:
+            text_doses(console, run.audits, quiet=quiet, show_all=show_all)
+            console.print(counts_line(counts, f"\n{plural(len(run.audits), 'return')} audited against {markup(guideline)}"))
+        show(format, output, files, quiet, text=text,
+             json=lambda: envelope_stream("doses", run.inputs(), run.findings_frame(), counts, **run.to_dict()))
     raise typer.Exit(1 if fails_counts(counts, fail_on.value) else 0)
 
 
@@ -221,6 +253,7 @@ def rules(
     guideline: GuidelineOpt = "uk-2017",
     format: FormatOpt = Format.text,
     output: OutputOpt = None,
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """List the rules of a guideline set: thresholds, severity, citation, confidence."""
@@ -229,16 +262,14 @@ def rules(
         from audit.output import envelope, rules_data, text_rules, to_json
 
         rule_set = load_guideline(guideline)
-        if format is Format.json:
-            text = to_json(envelope("rules", [], [], guideline=rule_set.id, title=rule_set.title, rules=rules_data(rule_set)))
-        else:
-            text = render_text(lambda console: text_rules(console, rule_set), output)
-        emit(text, output, [])
+        show(format, output, [], quiet, text=lambda console: text_rules(console, rule_set),
+             json=lambda: to_json(envelope("rules", [], [], guideline=rule_set.id, title=rule_set.title,
+                                           rules=rules_data(rule_set))))
 
 
 @app.command()
 def contracts(
-    paths: Annotated[list[Path], typer.Argument(help="contracts (.docx, .pdf, .txt, .md) or folders of them")],
+    paths: Annotated[list[Path], typer.Argument(metavar="CONTRACT_OR_FOLDER", help="contracts (.docx, .pdf, .txt, .md) or folders of them")],
     format: FormatOpt = Format.text,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.error,
@@ -251,28 +282,18 @@ def contracts(
         from audit.output import envelope, text_contracts, to_json
 
         files = contract_files(paths)
-        scans = with_progress(len(files), format is Format.text and not quiet, lambda tick: scan_contracts(files, on_file=tick))
+        scans = with_progress(len(files), format.progress(quiet), lambda tick: scan_contracts(files, on_file=tick))
         findings = [f for s in scans for f in s.findings]
-        if format is Format.json:
-            text = to_json(envelope("contracts", [{"path": s.file, "sha256": s.sha256} for s in scans], findings,
-                                    contracts=[s.to_dict() for s in scans]))
-        else:
-            def render(console) -> None:
-                text_contracts(console, scans, quiet=quiet)
-                def count(key: str, value: str) -> int:
-                    return sum(s.verdicts[key] == value for s in scans)
-                console.print(f"\n{len(scans)} contract(s) scanned: {count('pays_for_completion', 'yes')} pay for completion "
-                              f"({count('pays_for_completion', 'review')} to review), {count('time_limits', 'yes')} time-limit "
-                              f"treatment ({count('time_limits', 'review')} to review)")
-            text = render_text(render, output)
-        emit(text, output, files)
+        show(format, output, files, quiet, text=lambda console: text_contracts(console, scans, quiet=quiet),
+             json=lambda: to_json(envelope("contracts", [{"path": s.file, "sha256": s.sha256} for s in scans], findings,
+                                           contracts=[s.to_dict() for s in scans])))
     raise typer.Exit(exit_code(findings, fail_on))
 
 
 @app.command()
 def report(
-    paths: Annotated[list[Path], typer.Argument(help="one area's folder, or its return(s) and contract(s)")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write (- for stdout)")] = Path("report.html"),
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="one area's folder, or its returns and contracts")],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE.html", help="the HTML file to write (- for stdout)")] = Path("report.html"),
     guideline: GuidelineOpt = "uk-2017",
     fail_on: FailOnOpt = FailOn.never,
     quiet: QuietOpt = False,
@@ -287,25 +308,27 @@ def report(
         from audit.report import render_report, write_report
 
         schema = schema_with_columns(columns)
-        returns, contracts = area_files(paths)
+        files = area_files(paths)
         to_stdout = str(output) == "-"
         if not to_stdout:
-            guard_output(output, [*returns, *contracts])
-        area = audit_area(paths, guideline, schema=schema)
+            guard_output(output, [*files[0], *files[1]])
+        area = audit_area(paths, guideline, schema=schema, files=files)
         if to_stdout:
             emit(render_report(area), None, [])
         else:
             write_report(area, output)
-            if not quiet:
-                _stderr(f"wrote {output}")
+            wrote(str(output), quiet)
     raise typer.Exit(exit_code(area.findings, fail_on))
 
 
 @app.command()
 def compare(
-    areas_dir: Annotated[Path, typer.Argument(help="a folder with one sub-folder per area (returns and contracts)")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML page to write (- for stdout, without per-area pages)")] = Path("compare.html"),
-    csv_path: Annotated[Path | None, typer.Option("--csv", help="also write the indicators as CSV")] = None,
+    areas_dir: Annotated[Path, typer.Argument(metavar="AREAS_DIR", help="a folder with one sub-folder per area (returns and contracts)")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE.html", show_default=False,
+                                                help="the HTML page to write, its area pages beside it in FILE-areas/ "
+                                                     "(default compare.html; with --format json none unless given; "
+                                                     "- for stdout, without area pages)")] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", metavar="FILE.csv", help="also write the indicators as CSV")] = None,
     public: Annotated[bool, typer.Option("--public", help="suppress counts of 1-4 and drop client-level detail")] = False,
     guideline: GuidelineOpt = "uk-2017",
     format: FormatOpt = Format.text,
@@ -315,35 +338,32 @@ def compare(
 ) -> None:
     """Compare areas: indicators with intervals, funnel plots, contract verdicts."""
     with guarded(debug):
-        from audit.compare import compare_areas, csv_text, render_compare, status_line
-        from audit.output import envelope, guard_outputs, to_json, write_output
+        from audit.compare import area_folders, area_inputs, compare_to_files, pages_folder, render_compare, status_line
+        from audit.output import envelope, guard_outputs, to_json
 
-        to_stdout = str(output) == "-"
+        to_stdout = output is not None and str(output) == "-"
         if to_stdout and format is Format.json:
             raise InputRefused("-", "cannot take both the page (--output -) and the JSON (--format json) on standard output")
-        inputs = [p for p in areas_dir.rglob("*") if p.is_file()] if areas_dir.is_dir() else []
-        guard_outputs({"--output": None if to_stdout else output, "--csv": csv_path}, inputs)
-        report_dir = None if to_stdout else output.parent / f"{output.stem}-areas"
-        count = len([p for p in areas_dir.iterdir() if p.is_dir()]) if areas_dir.is_dir() else 0
-        comparison = with_progress(count, format is Format.text and not quiet,
-                                   lambda tick: compare_areas(areas_dir, guideline, public=public, report_dir=report_dir, on_area=tick))
-        html = render_compare(comparison, output)
-        emit(html, None if to_stdout else output, inputs)
-        if csv_path is not None:
-            write_output(csv_path, csv_text(comparison), inputs)
+        page = None if to_stdout else output or (Path("compare.html") if format is Format.text else None)
+        guard_outputs({"--output": page, "--csv": csv_path}, area_inputs(areas_dir))
+        comparison = with_progress(len(area_folders(areas_dir)), format.progress(quiet),
+                                   lambda tick: compare_to_files(areas_dir, guideline, public=public, page=page,
+                                                                 csv_path=csv_path, on_area=tick))
+        if to_stdout:
+            emit(render_compare(comparison, Path("-")), None, [])
         if format is Format.json:
-            emit(to_json(envelope("compare", [], comparison.findings, guideline=guideline, public=public,
-                                  pooled=list(comparison.pooled.values()),
-                                  areas=[a.to_dict() for a in comparison.areas])), None, [])
-        elif not quiet:
-            wrote = "the page to standard output" if to_stdout else str(output)
-            _stderr(f"{status_line(comparison)}: wrote {wrote}" + (f" and {csv_path}" if csv_path else ""))
+            emit(to_json(envelope("compare", [], comparison.findings, **comparison.to_dict())), None, [])
+        pages = page is not None and any(a.report for a in comparison.areas)
+        written = [f"{p}" + (f" (area pages in {pages_folder(p)}/)" if p is page and pages else "")
+                   for p in (page, csv_path) if p is not None]
+        if not quiet and (written or format is Format.text):
+            _stderr(status_line(comparison) + (f": wrote {' and '.join(written)}" if written else ""))
     raise typer.Exit(exit_code(comparison.findings, fail_on))
 
 
 @app.command()
 def history(
-    paths: Annotated[list[Path], typer.Argument(help="one area's folder, or several quarterly returns of one area")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="one area's folder, or several quarterly returns of one area")],
     guideline: GuidelineOpt = "uk-2017",
     format: FormatOpt = Format.text,
     output: OutputOpt = None,
@@ -355,29 +375,30 @@ def history(
     with guarded(debug):
         from audit.area import area_files
         from audit.history import history_of
-        from audit.output import envelope, summary_line, to_json
+        from audit.output import envelope, plural, summary_line, to_json
 
         returns, _ = area_files(paths)
-        found = with_progress(len(returns), format is Format.text and not quiet,
-                              lambda tick: history_of(paths, guideline, on_file=tick))
+        found = with_progress(len(returns), format.progress(quiet), lambda tick: history_of(paths, guideline, on_file=tick))
         findings = found.findings()
-        if format is Format.json:
-            text = to_json(envelope("history", [{"path": a.validated.path, "sha256": a.validated.sha256} for a in found.returns],
-                                    findings, guideline=guideline, **found.to_dict()))
-        else:
+
+        def text(console) -> None:
             from audit.history_view import counts_words, text_lines, wrap
             from audit.printable import visible
 
-            summary = summary_line(findings, f"{len(found.returns)} return(s) followed ({counts_words(found)})")
+            summary = summary_line(findings, f"{plural(len(found.returns), 'return')} followed ({counts_words(found)})")
             # plain lines: text from the returns in them (area, provider, client ids) is shown, never obeyed
-            text = "\n".join(map(visible, [*text_lines(found, quiet=quiet), "", *wrap(summary)])) + "\n"
-        emit(text, output, returns)
+            console.out("\n".join(map(visible, [*text_lines(found, quiet=quiet), "", *wrap(summary)])))
+        show(format, output, returns, quiet, text=text,
+             json=lambda: to_json(envelope("history", [{"path": a.validated.path, "sha256": a.validated.sha256}
+                                                       for a in found.returns], findings, guideline=guideline,
+                                           **found.to_dict())))
     raise typer.Exit(exit_code(findings, fail_on))
 
 
 @app.command()
 def template(
-    out: Annotated[Path, typer.Argument(help="where to write the blank return (.xlsx)")],
+    out: Annotated[Path, typer.Argument(metavar="OUT.xlsx", help="where to write the blank return (.xlsx)")],
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Write a blank return with drop-downs, cell validation and notes."""
@@ -385,12 +406,13 @@ def template(
         from audit.template import write_template
 
         write_template(out)
-        _stderr(f"wrote blank return {out}")
+        wrote(f"a blank return to {out}", quiet)
 
 
 @app.command()
 def sample(
-    outdir: Annotated[Path, typer.Argument(help="folder to write the synthetic sample areas into")],
+    outdir: Annotated[Path, typer.Argument(metavar="OUTDIR", help="folder to write the synthetic sample areas into")],
+    quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Write the synthetic sample areas (what sample_returns/ holds)."""
@@ -398,7 +420,9 @@ def sample(
         from audit.sample import write_samples
 
         written = write_samples(outdir)
-        _stderr(f"wrote {len(written)} files under {outdir}")
+        from audit.output import plural
+
+        wrote(f"{plural(len(written), 'file')} under {outdir}", quiet)
 
 
 def main() -> None:

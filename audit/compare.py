@@ -96,6 +96,11 @@ class Comparison:
         """Areas by status, most common first."""
         return dict(Counter(a.status for a in self.areas).most_common())
 
+    def to_dict(self) -> dict[str, Any]:
+        """What `compare --format json` holds beside the envelope (cli.md)."""
+        return {"guideline": self.guideline, "public": self.public, "pooled": list(self.pooled.values()),
+                "areas": [a.to_dict() for a in self.areas]}
+
 
 def _summarise(folder: str, guideline: str, report: str | None) -> AreaSummary:
     """Audit one area folder (runs in a worker process); `report` is where its page goes, if anywhere."""
@@ -209,6 +214,44 @@ def clear_private_pages(report_dir: Path, inputs: Path) -> None:
     shutil.rmtree(report_dir)
 
 
+def area_folders(root: Path) -> list[Path]:
+    """The areas of AREAS_DIR: its sub-folders, hidden ones left out; refused when there are none."""
+    if not root.is_dir():
+        raise InputRefused(root, "is not a folder of areas (one sub-folder per area)")
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not folders:
+        raise InputRefused(root, "has no area sub-folders")
+    return folders
+
+
+def area_inputs(root: Path) -> list[Path]:
+    """Every file under AREAS_DIR: no output may be written over one of them."""
+    return [p for p in root.rglob("*") if p.is_file()] if root.is_dir() else []
+
+
+def pages_folder(page: Path) -> Path:
+    """Where the per-area pages of a compare page go: `compare.html` beside `compare-areas/`."""
+    return page.parent / f"{page.stem}-areas"
+
+
+def compare_to_files(areas_dir: str | Path, guideline: str = "uk-2017", *, public: bool = False,
+                     page: Path | None = None, csv_path: Path | None = None,
+                     on_area: Callable[[str], None] | None = None) -> Comparison:
+    """What `ost-audit compare` does: compare the areas, then write the HTML `page` (its area pages beside it
+    in `pages_folder(page)`, none when `public`) and the CSV, each only when asked; never over an input."""
+    from audit.output import write_output
+
+    root = Path(areas_dir)
+    inputs = area_inputs(root)
+    comparison = compare_areas(root, guideline, public=public, on_area=on_area,
+                               report_dir=None if page is None else pages_folder(page))
+    if page is not None:
+        write_output(page, render_compare(comparison, page), inputs)
+    if csv_path is not None:
+        write_output(csv_path, csv_text(comparison), inputs)
+    return comparison
+
+
 def compare_areas(areas_dir: str | Path, guideline: str = "uk-2017", *, public: bool = False,
                   report_dir: str | Path | None = None, workers: int | None = None,
                   on_area: Callable[[str], None] | None = None) -> Comparison:
@@ -216,11 +259,7 @@ def compare_areas(areas_dir: str | Path, guideline: str = "uk-2017", *, public: 
     from audit.guidelines import load_guideline
 
     root = Path(areas_dir)
-    if not root.is_dir():
-        raise InputRefused(root, "is not a folder of areas (one sub-folder per area)")
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not folders:
-        raise InputRefused(root, "has no area sub-folders")
+    folders = area_folders(root)
     rules = load_guideline(guideline)
     labels = {i.id: i.label for i in rules.indicators}
     if public and report_dir is not None:
@@ -365,8 +404,10 @@ def place_on_funnels(areas: list[AreaSummary], labels: dict[str, str]) -> dict[s
 
 def status_line(comparison: Comparison) -> str:
     """`compared 5 areas (3 ok, 1 validation-errors, 1 failed)`: every area counted once, by status."""
+    from audit.output import plural
+
     counts = ", ".join(f"{n} {status}" for status, n in comparison.status_counts().items())
-    return f"compared {len(comparison.areas)} areas ({counts})"
+    return f"compared {plural(len(comparison.areas), 'area')} ({counts})"
 
 
 def csv_text(comparison: Comparison) -> str:

@@ -332,3 +332,36 @@ def medication_summary(validated: ValidatedReturn, guideline: Guideline) -> list
     return [{"medication": med, "clients": n, "median_dose": median, "maintenance": n_maint, "optimal_band": bands.get(med),
              "in_band": in_band if med in bands and n_maint else None}
             for med, n, median, n_maint, in_band in table.iter_rows()]
+
+
+@dataclass
+class DosesRun:
+    """What `ost-audit doses` shows for several returns: each return's audit, and the totals across them."""
+
+    guideline: str
+    audits: list[DoseAudit]
+
+    def counts(self) -> dict[str, int]:
+        """Findings by severity over every return, validation and doses together."""
+        per_file = [a.counts() for a in self.audits]
+        return {s: sum(c[s] for c in per_file) for s in ("error", "warning", "info")}
+
+    def findings_frame(self) -> pl.DataFrame:
+        """Every return's findings in one frame, worst first (as `DoseAudit.findings_frame`)."""
+        frames = [a.findings_frame() for a in self.audits]  # each already worst first
+        return frames[0] if len(frames) == 1 else sort_findings_frame(pl.concat(frames))
+
+    def inputs(self) -> list[dict[str, str]]:
+        return [{"path": a.validated.path, "sha256": a.validated.sha256} for a in self.audits]
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the JSON holds beside the envelope (cli.md): indicators and clients not judged, each with its file."""
+        return {"guideline": self.guideline,
+                "indicators": [dict(i.to_dict(), file=a.validated.path) for a in self.audits for i in a.indicators],
+                "not_judged": [dict(n.to_dict(), file=a.validated.path) for a in self.audits for n in a.not_judged]}
+
+
+def doses_run(paths: Iterable[str | Path], guideline: str = "uk-2017", on_file: Callable[[str], None] | None = None,
+              schema: ReturnSchema | None = None) -> DosesRun:
+    """`ost-audit doses` as a library call: the same result the command renders."""
+    return DosesRun(guideline, audit_doses_many(paths, guideline, on_file=on_file, schema=schema))

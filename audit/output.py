@@ -13,7 +13,7 @@ from audit import __version__
 from audit.conditions import describe
 from audit.errors import InputRefused
 from audit.findings import Finding, summarise, worst_first, write_findings_json
-from audit.printable import json_safe, markup
+from audit.printable import json_safe, markup, visible
 from audit.xlsx_write import write_atomic
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -55,28 +55,76 @@ def to_json(data: dict[str, Any]) -> str:
     return json_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)) + "\n"
 
 
-def text_findings(console, findings: list[Finding], *, heading: str | None = None) -> None:
-    """Findings grouped by file, sheet and column (or place), worst first."""
-    if heading:
-        console.print(f"[bold]{markup(heading)}[/bold]")
-    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+SHOWN_PLACES = 5  # places listed per group of findings; --all lists every one with its own message
+
+NOUNS = {"error": "errors", "warning": "warnings", "info": "notes"}
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """`1 area`, `2 areas`: the count with its noun agreeing."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def counts_words(counts: dict[str, int]) -> str:
+    """`2 errors, 1 warning, 0 notes`."""
+    return ", ".join(plural(counts[level], "note" if level == "info" else level) for level in ("error", "warning", "info"))
+
+
+def group_findings(findings: Iterable[Finding]) -> list[list[Finding]]:
+    """Findings of one rule on one column (or place) together, worst and biggest group first."""
+    groups: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
     for f in worst_first(findings):
-        where = f.location.sheet or ""
-        what = f.location.column or f.rule
-        groups[(f.location.file, f"{where} {what}".strip())].append(f)
-    ordered = sorted(groups.items(), key=lambda kv: (kv[0][0], min(f.severity.rank for f in kv[1]), kv[0][1]))
-    current_file = None
-    for (file, group), items in ordered:
-        if file != current_file:
-            console.print(f"\n[bold underline]{markup(file)}[/bold underline]")
-            current_file = file
-        console.print(f"  [bold]{markup(group)}[/bold]")
-        for f in items:
-            style = SEVERITY_STYLE[f.severity.value]
-            place = f.location.label()
-            console.print(f"    [{style}]{f.severity.value:<7}[/{style}] {markup(place):<10} {markup(f.message)}  [dim]({f.rule})[/dim]")
-            if f.fix:
-                console.print(f"            [dim]fix: {markup(f.fix)}[/dim]")
+        groups[(f.rule, f.location.sheet or "", f.location.column or "")].append(f)
+    return sorted(groups.values(), key=lambda items: (items[0].severity.rank, -len(items), items[0].rule))
+
+
+def places_text(items: list[Finding], limit: int | None) -> str:
+    """`OST!C46, C50, C61 and 18 more`: the sheet named once, places in order."""
+    labels, sheet = [], None
+    for f in items if limit is None else items[:limit]:
+        label = f.location.label()
+        if f.location.cell and f.location.sheet == sheet:
+            label = f.location.cell
+        sheet = f.location.sheet if f.location.cell else None
+        labels.append(markup(label))
+    more = 0 if limit is None else len(items) - limit
+    return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
+
+
+def text_findings(console, findings: list[Finding], *, show_all: bool = False, indent: str = "  ") -> None:
+    """Per file a summary line, then one block per rule and column: count, first places, one message, the fix.
+
+    The same fault on 21 cells is one block listing the cells; `show_all` lists every cell with its own message."""
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_file[f.location.file].append(f)
+    for number, (file, items) in enumerate(sorted(by_file.items())):
+        console.print(("" if number == 0 else "\n") + f"[bold underline]{markup(file)}[/bold underline]: "
+                      f"{counts_words(summarise(items))}")
+        text_groups(console, items, show_all=show_all, indent=indent)
+
+
+def text_groups(console, findings: list[Finding], *, show_all: bool = False, indent: str = "  ") -> None:
+    """The blocks of `text_findings` for one file's findings."""
+    hidden = 0
+    for items in group_findings(findings):
+        first = items[0]
+        style = SEVERITY_STYLE[first.severity.value]
+        where = " ".join(markup(part) for part in (first.location.sheet, first.location.column) if part)
+        what = plural(len(items), "cell") if first.location.cell else plural(len(items), "place")
+        console.print(f"{indent}[{style}]{first.severity.value:<7}[/{style}] [bold]{first.rule}[/bold]"
+                      f"{' ' + where if where else ''}, {what}: {places_text(items, None if show_all else SHOWN_PLACES)}")
+        pad = indent + " " * 8
+        if show_all and len(items) > 1:
+            for f in items:
+                console.print(f"{pad}{markup(f.location.label())}: {markup(f.message)}")
+        else:
+            console.print(f"{pad}{markup(first.message)}" + (f"  [dim](the first of {len(items)})[/dim]" if len(items) > 1 else ""))
+        if first.fix:
+            console.print(f"{pad}[dim]fix: {markup(first.fix)}[/dim]")
+        hidden += 0 if show_all else max(0, len(items) - SHOWN_PLACES)
+    if hidden:
+        console.print(f"{indent}[dim]{plural(hidden, 'more place')} not listed: --all lists every one[/dim]")
 
 
 def summary_line(findings: list[Finding], what: str) -> str:
@@ -84,7 +132,7 @@ def summary_line(findings: list[Finding], what: str) -> str:
 
 
 def counts_line(counts: dict[str, int], what: str) -> str:
-    return f"{what}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s)"
+    return f"{what}: {counts_words(counts)}"
 
 
 def make_console(stream=None, colour: bool | None = None):
@@ -143,14 +191,14 @@ def percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
-def text_doses(console, audits, quiet: bool = False) -> None:
-    """For a clinical lead: by medication, indicators, then findings by rule, worst first."""
+def text_doses(console, audits, quiet: bool = False, show_all: bool = False) -> None:
+    """For a clinical lead: by medication, indicators, then findings by rule (first few clients, or all), worst first."""
     from rich.table import Table
 
-    for audit in audits:
+    for number, audit in enumerate(audits):
         v = audit.validated
         sub = v.submission
-        console.print(f"\n[bold underline]{markup(v.path)}[/bold underline]  "
+        console.print(("" if number == 0 else "\n") + f"[bold underline]{markup(v.path)}[/bold underline]  "
                       f"{markup(str(sub.get('LA_NAME', '?')))} / {markup(str(sub.get('PROVIDER_NAME', '?')))}, "
                       f"{markup(sub.get('PERIOD_START', '?'))} to {markup(sub.get('PERIOD_END', '?'))}, guideline {markup(audit.guideline.id)}")
         meds = Table(title="By medication", title_justify="left")
@@ -173,7 +221,7 @@ def text_doses(console, audits, quiet: bool = False) -> None:
             console.print("[bold]Not judged[/bold] (a field the rule needs failed validation):")
             for nj in audit.not_judged:
                 why = ", ".join(f"{k} {n}" for k, n in nj.reasons.items())
-                console.print(f"  {nj.rule}: {nj.count} client(s) ({markup(why)})")
+                console.print(f"  {nj.rule}: {plural(nj.count, 'client')} ({markup(why)})")
         if quiet:
             continue
         by_rule: dict[str, list[Finding]] = defaultdict(list)
@@ -181,38 +229,39 @@ def text_doses(console, audits, quiet: bool = False) -> None:
             by_rule[f.rule].append(f)
         for rule_id, items in sorted(by_rule.items(), key=lambda kv: (kv[1][0].severity.rank, -len(kv[1]), kv[0])):
             rule = audit.guideline.rule(rule_id)
-            console.print(f"\n  [bold]{rule_id}[/bold] {markup(rule.title)}: {len(items)} client(s)")
+            console.print(f"\n  [bold]{rule_id}[/bold] {markup(rule.title)}: {plural(len(items), 'client')}")
             console.print(f"    [dim]{markup(rule.citation)}[/dim]")
-            for f in items:
+            for f in items if show_all else items[:SHOWN_PLACES]:
                 style = SEVERITY_STYLE[f.severity.value]
                 console.print(f"    [{style}]{f.severity.value:<7}[/{style}] {markup(f.location.label()):<10} {markup(str(f.client))}: {markup(f.message)}")
+            if not show_all and len(items) > SHOWN_PLACES:
+                console.print(f"    [dim]and {plural(len(items) - SHOWN_PLACES, 'more client')} (--all lists every one)[/dim]")
         if audit.validated.findings:
-            counts = summarise(audit.validated.findings)
-            console.print(f"\n  validation: {counts['error']} error(s), {counts['warning']} warning(s) (run `ost-audit validate` for details)")
-            errors = [f for f in worst_first(audit.validated.findings) if f.severity.value == "error"]
-            for f in errors[:20]:
-                console.print(f"    [bold red]error[/bold red]   {markup(f.location.label()):<10} {markup(f.message)}  [dim]({f.rule})[/dim]")
-            if len(errors) > 20:
-                console.print(f"    ... and {len(errors) - 20} more")
+            errors = [f for f in audit.validated.findings if f.severity.value == "error"]
+            console.print(f"\n  validation: {counts_words(summarise(audit.validated.findings))} (`ost-audit validate` for each cell)")
+            text_groups(console, errors, show_all=show_all, indent="    ")
 
 
 def text_rules(console, guideline) -> None:
-    from rich.table import Table
+    """One block per rule, its id alone on a line (never cut), the rest wrapped and indented to the terminal."""
+    import textwrap
 
-    table = Table(title=f"{markup(guideline.id)}: {markup(guideline.title)}", title_justify="left", show_lines=True)
-    for col in ("rule", "applies when", "severity", "note lowers", "citation", "confidence"):
-        table.add_column(col, overflow="fold" if col == "citation" else "ellipsis")  # addresses wrap, never cut
+    for part in textwrap.wrap(visible(f"{guideline.id}: {guideline.title}"), width=max(40, console.width)):
+        console.print(markup(part))
     for rule in guideline.rules:
         severity = rule.severity + "".join(f"; {e.severity} when {describe(e.when)}" for e in rule.escalate)
-        table.add_row(markup(rule.id), markup(rule.condition_text()), markup(severity), "yes" if rule.lowered_by_note else "no",
-                      markup(citation_text(rule)), rule.confidence)
-    console.print(table)
+        lowered = "a clinical note lowers it" if rule.lowered_by_note else "a note does not lower it"
+        console.print(f"\n[bold]{markup(rule.id)}[/bold]")
+        for line in [f"{severity}; {lowered}; confidence {rule.confidence}", f"applies when: {rule.condition_text()}",
+                     *citation_text(rule).splitlines()]:
+            for part in textwrap.wrap(visible(line), width=max(40, console.width - 2), break_on_hyphens=False):
+                console.print("  " + markup(part))
 
 
 def citation_text(rule) -> str:
     """The citation with each source's quoted wording, then the rule's note (disagreements, conventions)."""
     parts = [c.text + (f' "{c.quote}"' if c.quote else "") for c in rule.citations]
-    return "\nalso: ".join(parts) + (f"\nNote: {rule.note}" if rule.note else "")
+    return "source: " + "\nalso: ".join(parts) + (f"\nnote: {rule.note}" if rule.note else "")
 
 
 def rules_data(guideline) -> list[dict[str, Any]]:
@@ -229,9 +278,9 @@ def text_contracts(console, scans, quiet: bool = False) -> None:
     """Verdicts first, then the evidence quotes with their places, then the passages to review, most likely first."""
     from audit.contracts.scan import review_rank
 
-    for scan in scans:
+    for number, scan in enumerate(scans):
         v = scan.verdicts
-        console.print(f"\n[bold underline]{markup(scan.file)}[/bold underline]")
+        console.print(("" if number == 0 else "\n") + f"[bold underline]{markup(scan.file)}[/bold underline]")
         console.print(f"  pays for successful completion: [bold]{v['pays_for_completion']}[/bold]    "
                       f"time limits on treatment: [bold]{v['time_limits']}[/bold]")
         if quiet:
@@ -247,3 +296,9 @@ def text_contracts(console, scans, quiet: bool = False) -> None:
                 console.print(f"      \"{markup(details['marked'])}\"")
             else:
                 console.print(f"      {markup(f.message)}")
+
+    def count(key: str, value: str) -> int:
+        return sum(s.verdicts[key] == value for s in scans)
+    console.print(f"\n{plural(len(scans), 'contract')} scanned: {count('pays_for_completion', 'yes')} pay for completion "
+                  f"({count('pays_for_completion', 'review')} to review), {count('time_limits', 'yes')} time-limit "
+                  f"treatment ({count('time_limits', 'review')} to review)")

@@ -59,7 +59,7 @@ def test_text_output_names_cells_and_summary(tmp_path):
     path = write_return(tmp_path / "r.xlsx", [client(1), client(2, SEX="Male")])
     result = runner.invoke(app, ["validate", str(path)])
     assert "OST!B3" in result.stdout
-    assert "1 error(s), 0 warning(s)" in result.stdout
+    assert "1 return checked: 1 error, 0 warnings" in result.stdout
 
 
 def test_output_file_and_refusal_to_overwrite_input(tmp_path):
@@ -111,3 +111,89 @@ def test_sample_writes_synthetic_areas(tmp_path):
         assert result.synthetic
         assert 100 <= result.clients.height <= 500
         assert result.submission["LA_CODE"].startswith("E069999")
+
+
+def test_same_fault_on_many_cells_is_one_block_listing_the_cells(tmp_path):
+    """Twelve ages out of range: one block naming the rule, the count and the first cells; --all lists every one."""
+    path = write_return(tmp_path / "r.xlsx", [client(i, AGE=5) for i in range(1, 13)])
+    short = runner.invoke(app, ["validate", str(path)])
+    assert short.exit_code == 1 and not short.stdout.startswith("\n")
+    assert short.stdout.splitlines()[0] == f"{path}: 12 errors, 0 warnings, 0 notes"
+    assert "RET-OUT-OF-RANGE OST AGE, 12 cells: OST!C2, C3, C4, C5, C6 and 7 more" in short.stdout
+    assert short.stdout.count("RET-OUT-OF-RANGE") == 1 and "OST!C13" not in short.stdout
+    assert "--all lists every one" in short.stdout
+    full = runner.invoke(app, ["validate", str(path), "--all"])
+    assert all(f"OST!C{row}: AGE must be 18-100; 5 is not" in full.stdout for row in range(2, 14))
+    assert "1 return checked: 12 errors, 0 warnings, 0 notes" in full.stdout
+
+
+def test_every_file_written_is_said_once_unless_quiet(tmp_path):
+    path = write_return(tmp_path / "r.xlsx", [client(1)])
+    out, copy = tmp_path / "out.txt", tmp_path / "copy.xlsx"
+    said = runner.invoke(app, ["validate", str(path), "--output", str(out), "--annotate", str(copy)])
+    assert said.exit_code == 0 and said.stderr.splitlines() == [f"wrote the annotated copy to {copy}", f"wrote {out}"]
+    assert "1 return checked: 0 errors, 0 warnings, 0 notes" in out.read_text()
+    quiet = runner.invoke(app, ["rules", "--output", str(tmp_path / "rules.txt"), "--quiet"])
+    assert quiet.exit_code == 0 and quiet.stderr == "" and (tmp_path / "rules.txt").exists()
+
+
+def test_version_and_flags_shown_as_flags_in_help():
+    version = runner.invoke(app, ["--version"])
+    assert version.exit_code == 0 and version.stdout == f"ost-audit {__version__}\n"
+    for command in ("validate", "doses", "compare", "report", "rules"):
+        shown = runner.invoke(app, [command, "--help"], env={"COLUMNS": "80"}).stdout
+        assert "<bool>" not in shown and "-q, --quiet " in shown and not shown.startswith("\n")
+        assert max(map(len, shown.splitlines())) <= 80
+
+
+def test_wrong_kind_of_file_gets_one_sentence_of_advice(tmp_path):
+    """.ods, .xls, .csv and a folder given as a return: exit 2, one line, what to do, nothing from the reader's insides."""
+    folder = tmp_path / "area"
+    folder.mkdir()
+    advice = {"r.ods": "save it as an Excel workbook (.xlsx)", "r.xls": "save it as an Excel workbook (.xlsx)",
+              "r.csv": "OST sheet of a blank return (`ost-audit template return.xlsx`)", "area": "is a folder; give the returns in it"}
+    for name, words in advice.items():
+        path = tmp_path / name
+        if not path.exists():
+            path.write_bytes(b"PK\x03\x04 not really" if name.endswith(".ods") else b"a,b\n1,2\n")
+        for command in ("validate", "doses"):
+            result = runner.invoke(app, [command, str(path)])
+            assert result.exit_code == 2 and words in result.stderr, (name, result.stderr)
+            assert len(result.stderr.strip().splitlines()) == 1 and "zip" not in result.stderr
+    report = runner.invoke(app, ["report", str(tmp_path / "r.ods"), "--output", str(tmp_path / "r.html")])
+    assert report.exit_code == 2 and "save it as an Excel workbook (.xlsx)" in report.stderr
+
+
+def test_doses_json_equals_library(tmp_path):
+    """`doses` over two returns: the CLI's JSON is doses_run's result, totals and order included."""
+    from audit.doses import doses_run
+
+    one = write_return(tmp_path / "one.xlsx", [client(1, DOSE_MG=20), client(2, AGE=5)])
+    two = write_return(tmp_path / "two.xlsx", [client(3, NALOXONE="N"), client(4)])
+    result = runner.invoke(app, ["doses", str(one), str(two), "--format", "json", "--fail-on", "never"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    run = doses_run([one, two])
+    assert data["inputs"] == run.inputs() and data["summary"] == run.counts() and sum(run.counts().values()) > 2
+    assert {k: data[k] for k in ("guideline", "indicators", "not_judged")} == json.loads(json.dumps(run.to_dict()))
+    every = sorted([*run.audits[0].all_findings, *run.audits[1].all_findings], key=lambda f: f.sort_key())
+    assert [(f["rule"], f["location"]["file"], f["location"]["cell"]) for f in data["findings"]] == \
+        [(f.rule, f.location.file, f.location.cell) for f in every]
+
+
+def test_rules_read_in_80_columns_with_every_id_whole():
+    import io
+
+    from rich.console import Console
+
+    from audit.guidelines import load_guideline
+    from audit.output import text_rules
+
+    buffer = io.StringIO()
+    rule_set = load_guideline("uk-2017")
+    text_rules(Console(file=buffer, width=80, color_system=None, highlight=False), rule_set)
+    lines = buffer.getvalue().splitlines()
+    assert max(map(len, lines)) <= 80 and "\\n" not in buffer.getvalue()
+    blocks = lines[lines.index("") + 1:]  # after the set's title
+    assert [line for line in blocks if line and not line.startswith(" ")] == [r.id for r in rule_set.rules]
+    assert all(line.rstrip() == line for line in lines)

@@ -136,3 +136,25 @@ def test_csv_neutralises_hostile_area_names(tmp_path):
     text = csv_text(compare_areas(tmp_path, workers=1))
     names = {row["area_name"] for row in csv.DictReader(io.StringIO(text))}
     assert names == {"'=HYPERLINK(\"http://evil\")"}
+
+
+def test_json_goes_to_stdout_and_no_page_unless_output_given(tmp_path, monkeypatch):
+    """--format json: the JSON on stdout, no HTML written unless --output names it; the JSON is the library's result."""
+    from audit.compare import compare_to_files
+    from audit.findings import worst_first
+
+    make_areas(tmp_path / "areas", [10, 12])
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["compare", "areas", "--format", "json"])
+    assert result.exit_code == 0 and result.stderr == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["areas"]
+    data = json.loads(result.stdout)
+    library = compare_to_files("areas")
+    assert {k: data[k] for k in ("guideline", "public", "pooled", "areas")} == json.loads(json.dumps(library.to_dict()))
+    assert data["findings"] == [f.to_dict() for f in worst_first(library.findings)]
+    named = runner.invoke(app, ["compare", "areas", "--format", "json", "-o", "c.html"])
+    assert named.exit_code == 0 and json.loads(named.stdout)["areas"][0]["report"] == "c-areas/area0.html"
+    assert named.stderr == "compared 2 areas (2 ok): wrote c.html (area pages in c-areas/)\n"
+    assert (tmp_path / "c.html").exists() and (tmp_path / "c-areas" / "area0.html").exists()
+    text = runner.invoke(app, ["compare", "areas"])
+    assert text.exit_code == 0 and (tmp_path / "compare.html").exists()
