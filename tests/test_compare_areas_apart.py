@@ -149,14 +149,26 @@ def test_the_summary_line_counts_areas_by_status(tmp_path):
     assert [r["reason"] for r in rows if r["status"] == "no-return"] == ["no usable return: indicators could not be computed"]
 
 
-@pytest.mark.parametrize("after", [0.4, 1.5, 5.0])  # while importing, while workers start, while auditing
+def _first_page_written(pages: Path, process: subprocess.Popen, limit: float = 120) -> None:
+    """Wait until the first area page exists: the comparison is auditing (a fixed sleep races a fast machine)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and process.poll() is None:
+        if pages.is_dir() and any(p.suffix == ".html" for p in pages.iterdir()):
+            return
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("after", [0.4, 1.5, "auditing"])  # while importing, while workers start, once pages are written
 def test_ctrl_c_is_one_line_and_exit_130(tmp_path, after):
     for k in range(14):
         area(tmp_path / "areas", f"area{k:02d}", n=60, code=f"E069900{k:02d}", seed=k)
     out = tmp_path / "compare.html"
     process = subprocess.Popen([sys.executable, "-m", "audit", "compare", str(tmp_path / "areas"), "-o", str(out)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(after)
+    if after == "auditing":
+        _first_page_written(tmp_path / "compare-areas", process)
+    else:
+        time.sleep(after)
     assert process.poll() is None, "the comparison ended before it could be interrupted; give it more areas"
     os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
     _, stderr = process.communicate(timeout=120)
