@@ -13,6 +13,7 @@ import sys
 import time
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pytest
 from builders import SUBMISSION, client, write_return
