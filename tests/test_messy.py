@@ -33,7 +33,7 @@ def test_bench_faults_cover_every_cell_rule():
     schema = load_schema()
     workbook_level = {"RET-MISSING-SHEET", "RET-MISSING-COLUMN", "RET-DUPLICATE-COLUMN", "RET-UNKNOWN-COLUMN",
                       "RET-MISSING-KEY", "RET-UNKNOWN-KEY", "RET-NO-CLIENTS", "RET-PERIOD-ORDER", "RET-PERIOD-TOO-LONG",
-                      "RET-SUBMITTED-BEFORE-END"}
+                      "RET-SUBMITTED-BEFORE-END", "RET-HIDDEN-SHEET"}
     natural = {"RET-OST-BEFORE-TRIAGE", "RET-OUT-OF-AREA"}  # the clean generator already has these
     cell_rules = (set(TEMPLATES) - workbook_level) | {r["id"] for r in schema.cross_field}
     planted = {rule for _, rules, _ in generate.FAULTS for rule in rules}
@@ -135,7 +135,7 @@ def test_huge_age_is_out_of_range_and_shown_short(tmp_path):
 SAMPLE_VALUES = {"sheet": "OST", "column": "AGE", "expected": "18-100", "value": "16", "hint": "60", "example": "41",
                  "detail": "", "count": 3, "cell": "J5", "canonical": "maintenance", "allowed": "`Y`, `N`",
                  "suggestion": " (did you mean `Y`?)", "length": 501, "limit": 500, "first": 4, "medication": "methadone",
-                 "plausible": "1-400 mg", "other": "2024-03-31", "days": 400, "schema": "ost-return-v1"}
+                 "plausible": "1-400 mg", "other": "2024-03-31", "days": 400, "schema": "ost-return-v1", "wanted": "OST"}
 
 
 @pytest.mark.parametrize("rule", sorted(TEMPLATES))
