@@ -2,30 +2,23 @@
 
 Like frictionless-py's error types: each rule id has a severity, a message
 template and a fix, so the wording lives in one place and tests can check
-every rule's text without copying it.
+every rule's text without copying it. The column checks' rules are defined
+with their checks in audit/checks.py.
 """
 
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
+from audit.checks import Template, templates
 from audit.findings import Severity
-
-
-@dataclass(frozen=True)
-class Template:
-    severity: Severity
-    message: str
-    fix: str
-
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-TEMPLATES: dict[str, Template] = {
+_OWN: dict[str, Template] = {  # the column checks' rules are with their checks (audit/checks.py)
     "RET-MISSING-SHEET": Template(E, "the workbook has no sheet named {sheet}", "add the {sheet} sheet; `ost-audit template` writes a blank return"),
     "RET-HIDDEN-SHEET": Template(INFO, "the hidden sheet '{sheet}' has the name of the {wanted} sheet and was not read: only visible sheets are", "delete the hidden sheet, or unhide it and delete the other, so the return has one {wanted} sheet"),
     "RET-MISSING-COLUMN": Template(E, "the {sheet} sheet has no {column} column", "add a {column} column to the header row ({expected})"),
@@ -45,29 +38,30 @@ TEMPLATES: dict[str, Template] = {
     "RET-DATE-AS-TEXT": Template(INFO, "{column}: {count} date(s) typed as text were read as UK or ISO dates (first at {cell}: '{value}')", "format these cells as dates"),
     "RET-CODE-NORMALISED": Template(INFO, "{column}: {count} value(s) differ from the allowed codes only in case, spaces or dashes and were accepted (first at {cell}: '{value}' read as '{canonical}')", "type the codes exactly as listed to avoid this note"),
     "RET-CODE-NDTMS": Template(INFO, "{column}: {count} NDTMS code(s) were read as their labels (first at {cell}: '{value}' = '{canonical}')", "nothing to do: the return takes the NDTMS code or the label"),
-    "RET-CODE-NOT-ALLOWED": Template(E, "{column} must be one of {allowed}; '{value}' is not{suggestion}", "use one of {allowed}"),
-    "RET-OUT-OF-RANGE": Template(E, "{column} must be {expected}; {value} is not", "correct the value ({expected})"),
-    "RET-PATTERN": Template(E, "{column} must be {expected}; '{value}' is not", "correct the value ({expected})"),
-    "RET-TOO-LONG": Template(E, "{column} is {length} characters long; at most {limit} are allowed", "shorten the text"),
-    "RET-DUPLICATE-ID": Template(E, "CLIENTID '{value}' is already used in row {first}", "each client appears once; merge the rows or correct the id"),
-    "RET-NHS-NUMBER": Template(E, "CLIENTID '{value}' looks like an NHS number; returns must carry pseudonymised ids only", "replace it with the provider's pseudonymised client id"),
     "RET-DOSE-IMPLAUSIBLE": Template(E, "DOSE_MG {value} is not a plausible {medication} dose ({plausible}); a data-entry error such as mg/ml confusion?", "check the dose against the prescription"),
     "RET-PERIOD-ORDER": Template(E, "PERIOD_END ({value}) is not after PERIOD_START ({other})", "correct the period dates"),
     "RET-PERIOD-TOO-LONG": Template(E, "the period is {days} days long; at most 366 are allowed", "a return covers a quarter or at most a year"),
     "RET-SUBMITTED-BEFORE-END": Template(E, "SUBMITTED_ON ({value}) is before PERIOD_END ({other})", "a return is submitted after its period ends"),
 }
 
+TEMPLATES: dict[str, Template] = {**_OWN, **templates()}  # every rule at import, for listing
+
+
+def template_of(rule: str) -> Template:
+    """A rule's template; a check registered since import is found too."""
+    return _OWN.get(rule) or templates()[rule]
+
 
 def render(rule: str, **values: object) -> tuple[Severity, str, str]:
     """Severity, message and fix of a rule, filled in."""
-    template = TEMPLATES[rule]
-    return template.severity, template.message.format(**values), template.fix.format(**values)
+    found = template_of(rule)
+    return found.severity, found.message.format(**values), found.fix.format(**values)
 
 
 def render_expr(rule: str, **values: Any) -> tuple[Severity, pl.Expr, pl.Expr]:
     """`render` over a whole frame of hits: each value a constant or an expression (a column of them)."""
-    template = TEMPLATES[rule]
-    return template.severity, fill(template.message, values), fill(template.fix, values)
+    found = template_of(rule)
+    return found.severity, fill(found.message, values), fill(found.fix, values)
 
 
 def fill(template: str, values: dict[str, Any]) -> pl.Expr:

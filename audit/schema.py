@@ -67,27 +67,10 @@ class Field:
         return ", ".join(f"`{v}`{notes(v)}" for v in self.allowed_values)
 
     def rule_text(self) -> str:
-        """The rule in words, for the docs table and template comments."""
-        parts: list[str] = []
-        if self.type in ("code", "yn"):
-            parts.append("one of " + self.allowed_words())
-        if self.allowed and self.type == "text":
-            parts.append("exactly " + ", ".join(f"`{a}`" for a in self.allowed))
-        if self.pattern_hint:
-            parts.append(self.pattern_hint)
-        if self.exclusive_min is not None:
-            parts.append(f"> {_num(self.exclusive_min)}")
-        if self.min is not None and self.max is not None:
-            parts.append(f"{_num(self.min)}-{_num(self.max)}")
-        elif self.min is not None:
-            parts.append(f">= {_num(self.min)}")
-        if self.max_length:
-            parts.append(f"up to {self.max_length} characters")
-        if self.unique:
-            parts.append("unique in the sheet")
-        if self.not_nhs_number:
-            parts.append("never an NHS number")
-        return "; ".join(parts)
+        """The rule in words, for the docs table and template comments: each of its checks' words."""
+        from audit.checks import checks_of
+
+        return "; ".join(words for check in checks_of(self) if (words := check.words(self)))
 
 
 def _num(x: float) -> str:
@@ -161,36 +144,25 @@ def load_schema() -> ReturnSchema:
 
 @cache
 def pandera_schema(schema: ReturnSchema | None = None):
-    """The pandera (polars) schema of the coerced OST sheet, built from the file.
+    """The pandera (polars) schema of the coerced OST sheet, built from the file and the checks' registry.
 
     Imported lazily: pandera is slow to import and only validation needs it.
     """
     import pandera.polars as pa
     import polars as pl
 
-    from audit.nhs import nhs_number_mask
+    from audit.checks import checks_of
 
     schema = schema or load_schema()
     columns = {}
     for f in schema.columns:
+        options: dict[str, Any] = {"nullable": not f.required, "required": False}
         checks = []
-        if f.type in ("code", "yn"):
-            checks.append(pa.Check.isin(f.allowed_values, name="allowed"))
-        if f.exclusive_min is not None:
-            checks.append(pa.Check.gt(f.exclusive_min, name="range"))
-        if f.min is not None or f.max is not None:
-            lo = f.min if f.min is not None else float("-inf")
-            hi = f.max if f.max is not None else float("inf")
-            checks.append(pa.Check.in_range(lo, hi, name="range"))
-        if f.pattern:
-            checks.append(pa.Check.str_matches(f.pattern, name="pattern"))
-        if f.max_length:
-            checks.append(pa.Check.str_length(max_value=f.max_length, name="length"))
-        if f.not_nhs_number:
-            checks.append(pa.Check(
-                lambda data: data.lazyframe.select(~nhs_number_mask(pl.col(data.key))), name="nhs_number"))
-        columns[f.name] = pa.Column(getattr(pl, POLARS_TYPE_NAMES[f.type]), checks=checks,
-                                    nullable=not f.required, unique=f.unique, required=False)
+        for check in checks_of(f):
+            options.update(check.column_options(f))
+            if (made := check.pandera(f)) is not None:
+                checks.append(made)
+        columns[f.name] = pa.Column(getattr(pl, POLARS_TYPE_NAMES[f.type]), checks=checks, **options)
     return pa.DataFrameSchema(columns, name=schema.id)
 
 

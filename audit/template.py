@@ -7,9 +7,11 @@ have cell validation, each header carries its description as a comment.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from audit.checks import checks_of, whole_numbers
 from audit.errors import InputRefused
-from audit.schema import ReturnSchema, load_schema
+from audit.schema import Field, ReturnSchema, load_schema
 from audit.workbook import column_letter
 from audit.xlsx_write import append_row, save_atomic
 
@@ -82,29 +84,29 @@ def build_template(schema: ReturnSchema | None = None, example_row: bool = False
     return wb
 
 
-def _validation(f, lists, letter: str, DataValidation):
-    if f.type in ("code", "yn"):
-        values = f.allowed_values
+def _validation(f: Field, lists, letter: str, DataValidation):
+    """The first of the column's checks that Excel can check, else what its type allows."""
+    spec = next((made for check in checks_of(f) if (made := check.excel(f)) is not None), None) or _by_type(f)
+    if spec is None:
+        return None
+    spec = {"allow_blank": not f.required, **spec}
+    if spec["type"] == "list":
+        values = spec.pop("values")
         for i, v in enumerate(values, start=1):
             lists[f"{letter}{i}"] = v
         # the range without a leading "=": the form Excel writes, and the one it reads without a repair prompt
-        return DataValidation(type="list", formula1=f"Lists!${letter}$1:${letter}${len(values)}", allow_blank=not f.required)
+        spec["formula1"] = f"Lists!${letter}$1:${letter}${len(values)}"
+    return DataValidation(**spec)
+
+
+def _by_type(f: Field) -> dict[str, Any] | None:
+    """A column with no check Excel can run still gets its type checked: dates, whole and decimal numbers."""
     if f.type == "date":
-        return DataValidation(type="date", operator="greaterThan", formula1="DATE(1990,1,1)", allow_blank=not f.required)
+        return {"type": "date", "operator": "greaterThan", "formula1": "DATE(1990,1,1)"}
     if f.type == "integer":
-        lo = int(f.min) if f.min is not None else 0
-        hi = int(f.max) if f.max is not None else 1_000_000
-        return DataValidation(type="whole", operator="between", formula1=str(lo), formula2=str(hi), allow_blank=not f.required)
-    if f.type == "number":  # the validator's bounds exactly: DOSE_MG > 0, PREV_DOSE_MG >= 0
-        if f.min is not None and f.max is not None:
-            return DataValidation(type="decimal", operator="between", formula1=f"{f.min:g}", formula2=f"{f.max:g}",
-                                  allow_blank=not f.required)
-        if f.exclusive_min is not None:
-            return DataValidation(type="decimal", operator="greaterThan", formula1=f"{f.exclusive_min:g}", allow_blank=not f.required)
-        lo = f.min if f.min is not None else 0
-        return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1=f"{lo:g}", allow_blank=not f.required)
-    if f.max_length:
-        return DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(f.max_length), allow_blank=True)
+        return whole_numbers(f)
+    if f.type == "number":
+        return {"type": "decimal", "operator": "greaterThanOrEqual", "formula1": "0"}
     return None
 
 

@@ -12,7 +12,6 @@ return does. Python only loops over the few findings about the workbook's shape
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -23,6 +22,7 @@ from typing import Any
 
 import polars as pl
 
+from audit.checks import by_failure_name, suggest
 from audit.codes import discharge_outcome
 from audit.coerce import clean, coerce_columns, fast_value
 from audit.conditions import compile_condition, context_column
@@ -43,9 +43,6 @@ from audit.schema import Field, ReturnSchema, load_schema, pandera_schema
 from audit.workbook import COLUMN_MARGIN, Sheet, Workbook, normalise_header
 
 ROW = "_row"
-PANDERA_RULES = {"allowed": "RET-CODE-NOT-ALLOWED", "range": "RET-OUT-OF-RANGE", "pattern": "RET-PATTERN",
-                 "length": "RET-TOO-LONG", "nhs_number": "RET-NHS-NUMBER",
-                 "not_nullable": "RET-REQUIRED", "field_uniqueness": "RET-DUPLICATE-ID"}
 
 
 @dataclass
@@ -223,7 +220,7 @@ def _submission_value(spec: Field, text: str | None, value: Any, error: str | No
         return None
     if spec.allowed and value not in spec.allowed:
         findings.append(_make("RET-CODE-NOT-ALLOWED", loc, value=value, column=spec.name,
-                              allowed=_allowed_words(spec.allowed), suggestion=_suggest(value, list(spec.allowed))))
+                              allowed=_allowed_words(spec.allowed), suggestion=suggest(value, list(spec.allowed))))
         return None
     if spec.pattern and not re.fullmatch(spec.pattern, value):
         findings.append(_make("RET-PATTERN", loc, value=value, column=spec.name, expected=spec.pattern_hint))
@@ -421,35 +418,20 @@ class _OstSheet:
         except pa.errors.SchemaErrors as exc:
             cases = exc.failure_cases
         specs = {f.name: f for f in self.schema.columns}
-        names = pl.DataFrame([(f.name, k, name) for f in self.schema.columns for k, name in enumerate(_check_names(f))],
-                             schema={"column": pl.String, "check_number": pl.Int64, "_name": pl.String}, orient="row")
+        checks = by_failure_name()  # pandera names each failure by its check's unique name, never its position
         rows = typed.select(ROW, "_c", *[pl.col(f"{c}__err").is_not_null().alias(f"{c}__failed") for c in present]).with_row_index("index")
         cases = (cases.filter(pl.col("index").is_not_null() & pl.col("column").is_in(present))
-                 .select("column", "check", pl.col("check_number").cast(pl.Int64), pl.col("index").cast(pl.UInt32), "failure_case")
-                 .join(names, on=["column", "check_number"], how="left")
-                 .with_columns(_name=pl.when(pl.col("check").is_in(["not_nullable", "field_uniqueness"])).then(pl.col("check"))
-                               .otherwise(pl.col("_name")))
+                 .select("column", "check", pl.col("index").cast(pl.UInt32), "failure_case")
                  .join(rows, on="index", how="left"))
-        value = shown(pl.col("failure_case"))
-        for (column, name), part in cases.partition_by("column", "_name", as_dict=True).items():
-            spec, rule = specs[column], PANDERA_RULES[name]
+        for (column, name), part in cases.partition_by("column", "check", as_dict=True).items():
+            spec = specs[column]
             if name == "not_nullable":  # a cell whose coercion failed was not blank: its coercion error says why
                 part = part.filter(~pl.col(f"{column}__failed"))
-                self._add(part, rule, column, value=None, client=pl.col("_c"), expected=_rule_words(spec))
-            elif name == "field_uniqueness":  # the first row keeps the id; each later row is the fault
-                part = part.with_columns(first=pl.col(ROW).min().over("failure_case")).filter(pl.col(ROW) != pl.col("first"))
-                self._add(part, rule, column, value=masked(pl.col("failure_case")), client=pl.col("_c"), first=pl.col("first"))
-            elif name == "nhs_number":
-                self._add(part, rule, column, value=masked(pl.col("failure_case")), client=None)
-            elif name == "allowed":
-                part = part.join(_suggestions(part["failure_case"], spec.allowed_values), on="failure_case", how="left")
-                self._add(part, rule, column, value=value, client=pl.col("_c"), allowed=spec.allowed_words(),
-                          suggestion=pl.col("_suggestion"))
-            elif name == "length":
-                self._add(part, rule, column, value=value, client=pl.col("_c"), length=pl.col("failure_case").str.len_chars(),
-                          limit=spec.max_length)
-            else:
-                self._add(part, rule, column, value=value, client=pl.col("_c"), expected=spec.rule_text().replace("`", ""))
+                self._add(part, "RET-REQUIRED", column, value=None, client=pl.col("_c"), expected=_rule_words(spec))
+                continue
+            check = checks[name]
+            part, fields = check.message_fields(part, spec, shown(pl.col("failure_case")))
+            self._add(part, check.rule, column, **fields)
 
     def _dose_plausible(self, typed: pl.DataFrame) -> None:
         meds = self.schema.medications
@@ -574,24 +556,6 @@ def _other_expr(node: dict[str, Any], column: str) -> pl.Expr:
     return pl.lit(None)
 
 
-def _check_names(spec: Field) -> list[str]:
-    """The order pandera_schema adds checks in, to map check_number back to a rule."""
-    names = []
-    if spec.type in ("code", "yn"):
-        names.append("allowed")
-    if spec.exclusive_min is not None:
-        names.append("range")
-    if spec.min is not None or spec.max is not None:
-        names.append("range")
-    if spec.pattern:
-        names.append("pattern")
-    if spec.max_length:
-        names.append("length")
-    if spec.not_nhs_number:
-        names.append("nhs_number")
-    return names
-
-
 def _coercion_finding(rule: str, spec: Field, loc: Location, raw: str | None, hint: str | None, client: str | None) -> Finding:
     detail = f" (it looks like an Excel serial number for {hint}; format the cell as a date)" if hint and rule == "RET-NOT-A-DATE" else ""
     return _make(rule, loc, value=_display(raw), column=spec.name, hint=hint, example=spec.example, detail=detail,
@@ -616,13 +580,6 @@ def _allowed_words(values: list[str] | tuple[str, ...]) -> str:
     return ", ".join(f"`{v}`" for v in values)
 
 
-def _suggest(value: str, allowed: list[str]) -> str:
-    """` (did you mean `maintenance`?)` when one allowed value is close."""
-    lowered = {a.lower(): a for a in allowed}
-    close = difflib.get_close_matches(value.strip().lower(), list(lowered), n=1, cutoff=0.6)
-    return f" (did you mean `{lowered[close[0]]}`?)" if close else ""
-
-
 def _display(value: Any) -> Any:
     """A value as a person typed it: Excel dates without midnight, whole numbers without .0 (scalar `shown`)."""
     if isinstance(value, float) and value.is_integer() and abs(value) < LONGEST_WHOLE:
@@ -644,19 +601,3 @@ def shown(value: pl.Expr) -> pl.Expr:
     text = value.cast(pl.String)
     text = text.str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "${1}").str.replace(r"^(-?\d+)\.0$", "${1}")
     return pl.when(text.str.contains(r"^-?\d{16,}$")).then(text.cast(pl.Float64, strict=False).cast(pl.String)).otherwise(text)
-
-
-def _suggestions(values: pl.Series, allowed: list[str]) -> pl.DataFrame:
-    """` (did you mean `x`?)` for each distinct unknown code, the most frequent first.
-
-    difflib runs once per distinct value, never per cell, and for at most SUGGESTED values of a
-    plausible length: a hostile column of 100,000 different strings gets no suggestions beyond them.
-    """
-    longest = max((len(a) for a in allowed), default=0) * 2 + 2
-    distinct = (values.value_counts(sort=True).filter(pl.col(values.name).str.len_chars() <= longest)
-                .head(SUGGESTED)[values.name].to_list())
-    return pl.DataFrame({values.name: distinct, "_suggestion": [_suggest(v, allowed) for v in distinct]},
-                        schema={values.name: pl.String, "_suggestion": pl.String})
-
-
-SUGGESTED = 1000
