@@ -126,7 +126,7 @@ def wrote(what: str, quiet: bool) -> None:
 def emit(content: str | Callable[[BinaryIO], None], output: Path | None, inputs: list[Path], quiet: bool = False) -> None:
     """Text, or a writer of bytes (big JSON), to the output file or stdout; a file written is said on stderr."""
     if output is not None:
-        from audit.output import write_output
+        from audit.reporting.output import write_output
 
         write_output(output, content, inputs)
         wrote(str(output), quiet)
@@ -148,7 +148,7 @@ def emit(content: str | Callable[[BinaryIO], None], output: Path | None, inputs:
 
 
 def render_text(render: Callable, output: Path | None) -> str:
-    from audit.output import capture_text, make_console
+    from audit.reporting.output import capture_text, make_console
 
     if output is None and sys.stdout.isatty():
         render(make_console())
@@ -184,10 +184,10 @@ def validate(
 ) -> None:
     """Check returns against the ost-return-v1 schema; every fault by cell."""
     with guarded(debug):
-        from audit.column_map import schema_with_columns
-        from audit.output import envelope, guard_outputs, plural, summary_line, text_findings, to_json
-        from audit.return_kind import refuse_non_returns
-        from audit.validate import validate_returns
+        from audit.reading.column_map import schema_with_columns
+        from audit.reading.return_kind import refuse_non_returns
+        from audit.reporting.output import envelope, guard_outputs, plural, summary_line, text_findings, to_json
+        from audit.returns.validate import validate_returns
 
         refuse_non_returns(files)
         guard_outputs({"--output": output, "--annotate": annotate}, files)
@@ -195,7 +195,7 @@ def validate(
         results = with_progress(len(files), format.progress(quiet),
                                 lambda tick: validate_returns(files, on_file=tick, schema=schema))
         if annotate is not None:
-            from audit.annotate import annotate_return
+            from audit.returns.annotate import annotate_return
 
             if len(results) != 1:
                 raise InputRefused(annotate, "--annotate takes exactly one return")
@@ -227,12 +227,12 @@ def doses(
 ) -> None:
     """Audit prescribing against a guideline rule set (validates first)."""
     with guarded(debug):
-        from audit.column_map import schema_with_columns
-        from audit.doses import doses_run
         from audit.findings import fails_counts
-        from audit.output import counts_line, envelope_stream, plural, text_doses
+        from audit.prescribing.doses import doses_run
         from audit.printable import markup
-        from audit.return_kind import refuse_non_returns
+        from audit.reading.column_map import schema_with_columns
+        from audit.reading.return_kind import refuse_non_returns
+        from audit.reporting.output import counts_line, envelope_stream, plural, text_doses
 
         refuse_non_returns(files)
         schema = schema_with_columns(columns)
@@ -258,8 +258,8 @@ def rules(
 ) -> None:
     """List the rules of a guideline set: thresholds, severity, citation, confidence."""
     with guarded(debug):
-        from audit.guidelines import load_guideline
-        from audit.output import envelope, rules_data, text_rules, to_json
+        from audit.prescribing.guidelines import load_guideline
+        from audit.reporting.output import envelope, rules_data, text_rules, to_json
 
         rule_set = load_guideline(guideline)
         show(format, output, [], quiet, text=lambda console: text_rules(console, rule_set),
@@ -279,7 +279,7 @@ def contracts(
     """Scan contracts for payment on successful completion and time limits on treatment."""
     with guarded(debug):
         from audit.contracts.scan import contract_files, scan_contracts
-        from audit.output import envelope, text_contracts, to_json
+        from audit.reporting.output import envelope, text_contracts, to_json
 
         files = contract_files(paths)
         scans = with_progress(len(files), format.progress(quiet), lambda tick: scan_contracts(files, on_file=tick))
@@ -302,10 +302,10 @@ def report(
 ) -> None:
     """One area's full audit (validation, doses, contracts) as one self-contained HTML page."""
     with guarded(debug):
-        from audit.area import area_files, audit_area
-        from audit.column_map import schema_with_columns
-        from audit.output import guard_output
-        from audit.report import render_report, write_report
+        from audit.reading.column_map import schema_with_columns
+        from audit.reporting.area import area_files, audit_area
+        from audit.reporting.output import guard_output
+        from audit.reporting.report import render_report, write_report
 
         schema = schema_with_columns(columns)
         files = area_files(paths)
@@ -338,8 +338,8 @@ def compare(
 ) -> None:
     """Compare areas: indicators with intervals, funnel plots, contract verdicts."""
     with guarded(debug):
-        from audit.compare import area_folders, area_inputs, compare_to_files, pages_folder, render_compare, status_line
-        from audit.output import envelope, guard_outputs, to_json
+        from audit.reporting.compare import area_folders, area_inputs, compare_to_files, pages_folder, render_compare, status_line
+        from audit.reporting.output import envelope, guard_outputs, to_json
 
         to_stdout = output is not None and str(output) == "-"
         if to_stdout and format is Format.json:
@@ -373,16 +373,16 @@ def history(
 ) -> None:
     """Quarters of one area: indicators by quarter with the change, and who vanished, came back or was cut while using."""
     with guarded(debug):
-        from audit.area import area_files
-        from audit.history import history_of
-        from audit.output import envelope, plural, summary_line, to_json
+        from audit.prescribing.history import history_of
+        from audit.reporting.area import area_files
+        from audit.reporting.output import envelope, plural, summary_line, to_json
 
         returns, _ = area_files(paths)
         found = with_progress(len(returns), format.progress(quiet), lambda tick: history_of(paths, guideline, on_file=tick))
         findings = found.findings()
 
         def text(console) -> None:
-            from audit.history_view import counts_words, text_lines, wrap
+            from audit.prescribing.history_view import counts_words, text_lines, wrap
             from audit.printable import visible
 
             summary = summary_line(findings, f"{plural(len(found.returns), 'return')} followed ({counts_words(found)})")
@@ -403,7 +403,7 @@ def template(
 ) -> None:
     """Write a blank return with drop-downs, cell validation and notes."""
     with guarded(debug):
-        from audit.template import write_template
+        from audit.returns.template import write_template
 
         write_template(out)
         wrote(f"a blank return to {out}", quiet)
@@ -417,10 +417,10 @@ def sample(
 ) -> None:
     """Write the synthetic sample areas (what sample_returns/ holds)."""
     with guarded(debug):
-        from audit.sample import write_samples
+        from audit.samples.sample import write_samples
 
         written = write_samples(outdir)
-        from audit.output import plural
+        from audit.reporting.output import plural
 
         wrote(f"{plural(len(written), 'file')} under {outdir}", quiet)
 

@@ -6,8 +6,8 @@ from the uk-2017 rule file.
 
 from pathlib import Path
 
-from audit.guidelines import sources_markdown
-from audit.schema import docs_table
+from audit.prescribing.guidelines import sources_markdown
+from audit.returns.schema import docs_table
 
 if __name__ == "__main__":
     docs = Path(__file__).resolve().parent.parent / "docs"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from audit.redact import visible
+from audit.reporting.redact import visible
 
 FORMULA_START = ("=", "+", "-", "@")
 DATE_FORMAT = "dd/mm/yyyy"

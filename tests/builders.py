@@ -1,4 +1,4 @@
-"""Build return workbooks for tests, by hand from the spec (not from audit.sample)."""
+"""Build return workbooks for tests, by hand from the spec (not from audit.samples.sample)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from audit.workbook import column_letter
+from audit.reading.workbook import column_letter
 
 PERIOD_START = dt.date(2024, 1, 1)
 PERIOD_END = dt.date(2024, 3, 31)

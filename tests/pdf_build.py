@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
-from audit.pdf_write import A4, Line, assemble, pdf_bytes
+from audit.samples.pdf_write import A4, Line, assemble, pdf_bytes
 
 FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
 

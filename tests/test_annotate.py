@@ -10,8 +10,8 @@ import pytest
 from builders import client, write_return
 from openpyxl import load_workbook
 
-from audit.annotate import annotate_return
-from audit.validate import validate_return
+from audit.returns.annotate import annotate_return
+from audit.returns.validate import validate_return
 from audit.xlsx_write import visible
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -85,3 +85,15 @@ def test_libreoffice_opens_it_and_keeps_the_links(annotated, tmp_path):
     listing = load_workbook(tmp_path / "rt" / annotated.name)["Findings"]
     locations = [c.hyperlink.location for c in listing["B"][1:] if c.hyperlink]
     assert locations and all(loc.startswith("'OST'!") for loc in locations)  # LibreOffice read them as jumps within the file
+
+
+def test_a_sheet_named_in_lower_case_is_annotated_under_its_own_name(tmp_path):
+    """Validation matches sheet names whatever their case; the copy marks the cells of `ost` too."""
+    path = write_return(tmp_path / "r.xlsx", [client(1, AGE=16)], ost_sheet="ost")
+    out = annotate_return(validate_return(path), tmp_path / "out.xlsx")
+    wb = load_workbook(out)
+    assert "ost" in wb.sheetnames
+    marked = [c.coordinate for row in wb["ost"].iter_rows() for c in row if c.comment is not None]
+    assert marked and all(c.startswith("C") for c in marked)  # AGE is column C
+    links = [c.hyperlink.location for c in wb["Findings"]["B"] if c.hyperlink is not None]
+    assert links and all(link.startswith("'ost'!") for link in links)

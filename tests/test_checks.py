@@ -8,11 +8,11 @@ import polars as pl
 import pytest
 from builders import client, write_return
 
-from audit.checks import CHECKS, ColumnCheck, Template, register, unregister
 from audit.findings import Severity
-from audit.schema import Field, docs_table, load_schema, pandera_schema
-from audit.template import build_template
-from audit.validate import validate_return
+from audit.returns.checks import CHECKS, ColumnCheck, Template, register, unregister
+from audit.returns.schema import Field, docs_table, load_schema, pandera_schema
+from audit.returns.template import build_template
+from audit.returns.validate import validate_return
 
 
 class MinLength(ColumnCheck):
@@ -119,7 +119,7 @@ def test_a_check_name_is_registered_once():
 
 
 def test_every_built_in_check_has_a_unique_name_and_its_rule_a_message():
-    from audit.messages import TEMPLATES
+    from audit.returns.messages import TEMPLATES
 
     assert len({c.name for c in CHECKS}) == len(CHECKS)
     assert all(c.rule in TEMPLATES for c in CHECKS)

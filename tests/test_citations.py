@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from audit.cli import app
 from audit.errors import InputRefused
-from audit.guidelines import available, load_guideline
+from audit.prescribing.guidelines import available, load_guideline
 
 SHIPPED = available()
 
@@ -153,7 +153,7 @@ def test_rules_command_shows_quotes_notes_and_every_source():
 
 
 def test_guideline_sources_doc_is_fresh():
-    from audit.guidelines import sources_markdown
+    from audit.prescribing.guidelines import sources_markdown
 
     committed = (Path(__file__).resolve().parent.parent / "docs" / "guideline-sources.md").read_text(encoding="utf-8")
     assert committed == sources_markdown(), "run `python -m audit.docs` to regenerate docs/guideline-sources.md"

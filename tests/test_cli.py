@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from audit import __version__
 from audit.cli import app
 from audit.findings import worst_first
-from audit.validate import validate_return
+from audit.returns.validate import validate_return
 
 runner = CliRunner()
 
@@ -166,7 +166,7 @@ def test_wrong_kind_of_file_gets_one_sentence_of_advice(tmp_path):
 
 def test_doses_json_equals_library(tmp_path):
     """`doses` over two returns: the CLI's JSON is doses_run's result, totals and order included."""
-    from audit.doses import doses_run
+    from audit.prescribing.doses import doses_run
 
     one = write_return(tmp_path / "one.xlsx", [client(1, DOSE_MG=20), client(2, AGE=5)])
     two = write_return(tmp_path / "two.xlsx", [client(3, NALOXONE="N"), client(4)])
@@ -186,8 +186,8 @@ def test_rules_read_in_80_columns_with_every_id_whole():
 
     from rich.console import Console
 
-    from audit.guidelines import load_guideline
-    from audit.output import text_rules
+    from audit.prescribing.guidelines import load_guideline
+    from audit.reporting.output import text_rules
 
     buffer = io.StringIO()
     rule_set = load_guideline("uk-2017")

@@ -13,8 +13,8 @@ from builders import SUBMISSION, client, write_return
 from typer.testing import CliRunner
 
 from audit.cli import app
-from audit.compare import compare_areas, csv_text, safe_cell
-from audit.stats import wilson
+from audit.reporting.compare import compare_areas, csv_text, safe_cell
+from audit.reporting.stats import wilson
 
 runner = CliRunner()
 
@@ -140,8 +140,8 @@ def test_csv_neutralises_hostile_area_names(tmp_path):
 
 def test_json_goes_to_stdout_and_no_page_unless_output_given(tmp_path, monkeypatch):
     """--format json: the JSON on stdout, no HTML written unless --output names it; the JSON is the library's result."""
-    from audit.compare import compare_to_files
     from audit.findings import worst_first
+    from audit.reporting.compare import compare_to_files
 
     make_areas(tmp_path / "areas", [10, 12])
     monkeypatch.chdir(tmp_path)

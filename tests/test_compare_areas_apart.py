@@ -19,10 +19,10 @@ import pytest
 from builders import SUBMISSION, client, write_return
 from typer.testing import CliRunner
 
-import audit.area
-import audit.compare
+import audit.reporting.area
+import audit.reporting.compare
 from audit.cli import app
-from audit.compare import compare_areas, csv_text, report_names, status_line
+from audit.reporting.compare import compare_areas, csv_text, report_names, status_line
 
 runner = CliRunner()
 
@@ -38,13 +38,13 @@ def area(root, name, n=6, code="E06990001", seed=0):
 def test_a_crash_in_one_area_is_that_areas_status(tmp_path, monkeypatch):
     for k, name in enumerate(["alpha", "bravo", "charlie"]):
         area(tmp_path, name, code=f"E0699000{k}", seed=k)
-    real = audit.area.audit_area
+    real = audit.reporting.area.audit_area
 
     def crashing(paths, *args, **kwargs):
         if str(paths[0]).endswith("bravo"):
             raise ZeroDivisionError("division by zero")
         return real(paths, *args, **kwargs)
-    monkeypatch.setattr(audit.area, "audit_area", crashing)
+    monkeypatch.setattr(audit.reporting.area, "audit_area", crashing)
     comparison = compare_areas(tmp_path, workers=1)
     by_name = {a.folder.rsplit("/", 1)[1]: a for a in comparison.areas}
     assert by_name["bravo"].status == "failed" and "ZeroDivisionError" in by_name["bravo"].reason
@@ -76,7 +76,7 @@ class _DyingPool(Executor):
 def test_a_dead_worker_fails_the_areas_it_held_and_the_rest_are_audited_here(tmp_path, monkeypatch):
     for k, name in enumerate(["alpha", "bravo", "charlie", "delta", "echo"]):
         area(tmp_path, name, code=f"E0699000{k}", seed=k)
-    monkeypatch.setattr(audit.compare, "ProcessPoolExecutor", _DyingPool)
+    monkeypatch.setattr(audit.reporting.compare, "ProcessPoolExecutor", _DyingPool)
     comparison = compare_areas(tmp_path, workers=2)
     statuses = {a.folder.rsplit("/", 1)[1]: a.status for a in comparison.areas}
     assert statuses == {"alpha": "ok", "bravo": "failed", "charlie": "ok", "delta": "ok", "echo": "ok"}

@@ -12,7 +12,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from audit.conditions import ConditionError, compile_condition, context_column, contexts_used, describe, fields_used
+from audit.prescribing.conditions import ConditionError, compile_condition, context_column, contexts_used, describe, fields_used
 
 FRAME = pl.DataFrame({
     "DOSE_MG": [20.0, 60.0, None, 130.0],

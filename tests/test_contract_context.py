@@ -13,12 +13,12 @@ import docx
 import pytest
 from typer.testing import CliRunner
 
-from audit.area import audit_area
 from audit.cli import app
 from audit.contracts.detect import CLEAR, REVIEW, Context, judge
 from audit.contracts.evaluate import evaluate, load_labelled
 from audit.contracts.scan import scan_contract
-from audit.report import render_report
+from audit.reporting.area import audit_area
+from audit.reporting.report import render_report
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_DEV = ROOT.parent / "shared" / "corpus" / "real-dev.jsonl"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from audit.contracts.scan import scan_contract
-from audit.sample_contracts import ContractSpec, write_docx, write_pdf
+from audit.samples.sample_contracts import ContractSpec, write_docx, write_pdf
 
 DOCUMENTS = (
     ContractSpec("oakvale", "Oakvale", {"pays_for_completion": "yes", "time_limits": "no-evidence"}, (

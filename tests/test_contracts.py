@@ -14,7 +14,7 @@ from audit.cli import app
 from audit.contracts.evaluate import evaluate, load_labelled
 from audit.contracts.scan import scan_contract, scan_contracts
 from audit.findings import worst_first
-from audit.sample_contracts import SPECS, write_docx, write_pdf
+from audit.samples.sample_contracts import SPECS, write_docx, write_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "corpus" / "contract-clauses-dev.jsonl"

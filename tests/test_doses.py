@@ -9,8 +9,8 @@ from builders import PERIOD_END, client, write_return
 from typer.testing import CliRunner
 
 from audit.cli import app
-from audit.doses import audit_doses
-from audit.guidelines import load_guideline
+from audit.prescribing.doses import audit_doses
+from audit.prescribing.guidelines import load_guideline
 
 D = dt.date
 SPEC_RULE_IDS = {"MET-START-HIGH", "MET-STEP-HIGH", "MET-BELOW-OPTIMAL", "MET-ABOVE-USUAL", "MET-ECG-DUE",
@@ -238,10 +238,10 @@ def test_doses_json_to_a_file_equals_stdout(tmp_path):
 
 def test_rules_compiled_once_per_guideline_object(tmp_path):
     """Compiled rules are reused for the same guideline, never for another with the same id."""
-    from audit.doses import judge
-    from audit.guidelines import load_guideline
+    from audit.prescribing.doses import judge
+    from audit.prescribing.guidelines import load_guideline
     from audit.resources import data_dir
-    from audit.validate import validate_return
+    from audit.returns.validate import validate_return
 
     text = (data_dir("schemas") / "guidelines" / "uk-2017.yaml").read_text(encoding="utf-8")
     stricter = tmp_path / "uk-2017-stricter.yaml"

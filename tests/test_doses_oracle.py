@@ -1,7 +1,7 @@
 """Counts per rule and severity on random returns equal a plain reading of the spec.
 
 The oracle below is written from uk-2017-ost-rules.md in plain Python, one
-client at a time, sharing no code with audit/doses.py or the rule file.
+client at a time, sharing no code with audit/prescribing/doses.py or the rule file.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections import Counter
 import pytest
 from builders import PERIOD_END, client, write_return
 
-from audit.doses import audit_doses
 from audit.findings import worst_first
+from audit.prescribing.doses import audit_doses
 
 LOWER = {"error": "warning", "warning": "info", "info": "info"}
 MAINT = ("maintenance", "stabilisation")

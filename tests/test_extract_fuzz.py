@@ -22,7 +22,7 @@ from pdf_build import FONT, stream
 from typer.testing import CliRunner
 
 from audit.cli import app
-from audit.pdf_write import assemble
+from audit.samples.pdf_write import assemble
 
 runner = CliRunner()
 FUZZ = settings(max_examples=int(os.environ.get("OST_FUZZ_EXAMPLES", "60")), deadline=None,

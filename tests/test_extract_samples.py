@@ -8,7 +8,7 @@ import docx as python_docx
 import pytest
 
 from audit.contracts.extract import extract
-from audit.sample_contracts import SPECS, blocks_for, header_text, write_docx, write_pdf
+from audit.samples.sample_contracts import SPECS, blocks_for, header_text, write_docx, write_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,8 +8,8 @@ from builders import SUBMISSION, client, write_return
 from typer.testing import CliRunner
 
 from audit.cli import app
-from audit.compare import compare_areas
-from audit.funnel import MIN_DENOMINATOR, place
+from audit.reporting.compare import compare_areas
+from audit.reporting.funnel import MIN_DENOMINATOR, place
 
 runner = CliRunner()
 

@@ -38,7 +38,7 @@ def seeds() -> dict[str, bytes]:
     document.add_paragraph("5.1 Ten per cent of the contract value is paid on successful completions.")
     document.add_paragraph("5.2 OST will not be time-limited.")
     document.save(tmp / "c.docx")
-    from audit.sample_contracts import SPECS, write_pdf
+    from audit.samples.sample_contracts import SPECS, write_pdf
 
     write_pdf(SPECS[1], tmp / "c.pdf")
     return {"xlsx": book.read_bytes(), "docx": (tmp / "c.docx").read_bytes(), "pdf": (tmp / "c.pdf").read_bytes()}

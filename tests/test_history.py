@@ -1,7 +1,7 @@
 """`history`: quarters, the change from first to last, and client trajectories.
 
 The planted area is made here, with its own seed, by hand from the spec (not
-from audit.sample): two providers whose client ids overlap, four quarters,
+from audit.samples.sample): two providers whose client ids overlap, four quarters,
 and every kind of client the definitions must find or must leave alone.
 """
 
@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 
 from audit.cli import app
 from audit.errors import InputRefused
-from audit.history import Change, build_history, history_of
-from audit.history_view import text_lines
-from audit.stats import newcombe_difference
+from audit.prescribing.history import Change, build_history, history_of
+from audit.prescribing.history_view import text_lines
+from audit.reporting.stats import newcombe_difference
 
 Q = [(dt.date(2023, 4, 1), dt.date(2023, 6, 30)), (dt.date(2023, 7, 1), dt.date(2023, 9, 30)),
      (dt.date(2023, 10, 1), dt.date(2023, 12, 31)), (dt.date(2024, 1, 1), dt.date(2024, 3, 31))]
@@ -242,7 +242,7 @@ def test_newcombe_matches_published_examples(first, last, low, high):
 
 
 def _change(better: str, first: tuple[int, int], last: tuple[int, int]) -> Change:
-    from audit.doses import IndicatorResult
+    from audit.prescribing.doses import IndicatorResult
 
     a = IndicatorResult("x", "x", *first, first[0] / first[1], None, None, better)
     b = IndicatorResult("x", "x", *last, last[0] / last[1], None, None, better)
@@ -339,8 +339,8 @@ def test_a_provider_gap_inside_the_area_is_said_once(tmp_path):
 
 
 def test_a_client_whose_id_failed_validation_is_never_matched_or_written(tmp_path):
-    from audit.doses import audit_doses
-    from audit.guidelines import load_guideline
+    from audit.prescribing.doses import audit_doses
+    from audit.prescribing.guidelines import load_guideline
 
     nhs = "9434765919"  # passes the modulus-11 check
     paths = write_quarters(tmp_path, [[row(0, "A1"), row(0, nhs)], [row(1, "A1")]])
@@ -412,8 +412,8 @@ def test_fail_on_warning_exits_1_when_someone_vanished(tmp_path):
 
 
 def test_report_of_a_multi_quarter_folder_uses_the_latest_quarter_and_shows_over_time(planted, tmp_path):
-    from audit.area import audit_area
-    from audit.report import render_report
+    from audit.reporting.area import audit_area
+    from audit.reporting.report import render_report
 
     folder, made, history = planted
     area = audit_area([folder])
@@ -434,15 +434,15 @@ def test_report_of_a_multi_quarter_folder_uses_the_latest_quarter_and_shows_over
 
 
 def test_a_single_quarter_report_has_no_over_time_section(tmp_path):
-    from audit.area import audit_area
-    from audit.report import render_report
+    from audit.reporting.area import audit_area
+    from audit.reporting.report import render_report
 
     write_quarters(tmp_path, [[row(0, "A1")]])
     assert 'id="over-time"' not in render_report(audit_area([tmp_path]))
 
 
 def test_compare_shows_the_direction_of_change_beside_the_latest_value(tmp_path):
-    from audit.compare import compare_areas
+    from audit.reporting.compare import compare_areas
 
     many = tmp_path / "areas" / "many"
     write_quarters(many, [[row(0, f"A{i}", NALOXONE="N" if i < 30 else "Y") for i in range(40)],
@@ -461,7 +461,7 @@ def test_compare_shows_the_direction_of_change_beside_the_latest_value(tmp_path)
 
 
 def test_public_compare_hides_a_change_from_small_counts(tmp_path):
-    from audit.compare import compare_areas
+    from audit.reporting.compare import compare_areas
 
     area = tmp_path / "areas" / "small"
     write_quarters(area, [[row(0, f"A{i}", NALOXONE="N" if i < 3 else "Y") for i in range(30)],
@@ -471,7 +471,7 @@ def test_public_compare_hides_a_change_from_small_counts(tmp_path):
 
 
 def test_sample_area_with_four_quarters_shows_its_planted_clients(tmp_path):
-    from audit.sample import AREAS, HISTORY_AREA, history_rows, write_samples
+    from audit.samples.sample import AREAS, HISTORY_AREA, history_rows, write_samples
 
     write_samples(tmp_path)
     _, planted = history_rows(next(a for a in AREAS if a.slug == HISTORY_AREA))
@@ -483,7 +483,7 @@ def test_sample_area_with_four_quarters_shows_its_planted_clients(tmp_path):
 
 
 def test_small_multiple_draws_each_quarter_with_its_interval_and_escapes_labels():
-    from audit.svg import small_multiple
+    from audit.reporting.svg import small_multiple
 
     svg = small_multiple([("<Q1>", 0.5, 0.4, 0.6), ("Q2", None, None, None), ("Q3", 0.7, 0.6, 0.8)], "a & b")
     assert svg.count('class="point"') == 2 and svg.count('class="ci"') == 2

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from audit import __version__
 from audit.cli import app
-from audit.doses import audit_doses
 from audit.findings import FINDING_KEYS, LOCATION_KEYS, Finding, Location, Severity, findings_frame, write_findings_json
+from audit.prescribing.doses import audit_doses
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "docs" / "finding.schema.json").read_text(encoding="utf-8"))
 TYPES = {"string": str, "integer": int, "object": dict, "null": type(None), "array": list, "boolean": bool}

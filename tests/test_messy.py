@@ -15,16 +15,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from audit.doses import audit_doses
-from audit.messages import TEMPLATES, render, render_expr
-from audit.schema import load_schema
-from audit.validate import validate_return
+from audit.prescribing.doses import audit_doses
+from audit.returns.messages import TEMPLATES, render, render_expr
+from audit.returns.schema import load_schema
+from audit.returns.validate import validate_return
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import generate  # noqa: E402
 
-from audit.sample import Area, client_rows  # noqa: E402
-from audit.sample import write_return as write_sample  # noqa: E402
+from audit.samples.sample import Area, client_rows  # noqa: E402
+from audit.samples.sample import write_return as write_sample  # noqa: E402
 
 LAST_SERIAL = 2958465  # 31/12/9999, the last date Excel holds
 

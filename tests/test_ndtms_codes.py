@@ -18,11 +18,11 @@ from builders import COLUMNS, client, write_return
 from typer.testing import CliRunner
 
 from audit.cli import app
-from audit.codes import discharge_outcome
-from audit.doses import audit_doses
 from audit.findings import Severity
-from audit.schema import docs_table, load_schema
-from audit.validate import validate_return
+from audit.prescribing.doses import audit_doses
+from audit.returns.codes import discharge_outcome
+from audit.returns.schema import docs_table, load_schema
+from audit.returns.validate import validate_return
 
 SCHEMA = load_schema()
 
@@ -128,7 +128,7 @@ def test_docs_list_both_forms_of_every_code_and_say_what_is_unconfirmed():
     ({"1": "x", "b": {"meaning": "y", "ndtms": "1"}}, "given twice"),
 ])
 def test_schema_refuses_an_ambiguous_code_list(codes, words):
-    from audit.schema import _field
+    from audit.returns.schema import _field
 
     with pytest.raises(ValueError, match=words):
         _field({"name": "X", "type": "code", "required": False, "description": "d", "codes": codes})

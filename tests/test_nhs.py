@@ -14,13 +14,13 @@ from builders import client, write_return
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.nhs import DIGIT_ZEROS, masked, nhs_number_mask
+from audit.returns.nhs import DIGIT_ZEROS, masked, nhs_number_mask
 
 VALID = "9434765919"  # the NHS's published example
 
 
 def reference(text: str | None) -> bool:
-    """The rule of audit/nhs.py written plainly, one character at a time."""
+    """The rule of audit/returns/nhs.py written plainly, one character at a time."""
     if text is None:
         return False
     chars = [str(unicodedata.decimal(c)) if c.isdecimal() else c for c in unicodedata.normalize("NFKC", text)]

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from audit.cli import app
 from audit.errors import OutputRefused
-from audit.output import write_output
+from audit.reporting.output import write_output
 
 runner = CliRunner()
 

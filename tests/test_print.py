@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from audit.cli import app
-from audit.sample_contracts import SPECS, write_docx
+from audit.samples.sample_contracts import SPECS, write_docx
 
 runner = CliRunner()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -82,7 +82,7 @@ def test_compare_prints_every_indicator_of_every_area(tmp_path):
     text = print_to_pdf_text(out, tmp_path)
     squashed = _squash(text)
     heads = _heads(html, "matrix")
-    from audit.guidelines import load_guideline
+    from audit.prescribing.guidelines import load_guideline
 
     assert len(heads) == 3 + len(load_guideline("uk-2017").indicators) + 2  # area, clients, status, indicators, verdicts
     for head in heads:

@@ -34,3 +34,9 @@ def test_readme_starts_with_the_two_make_commands():
     assert "make demo" in first_block and "make test" in first_block
     makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
     assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+
+
+def test_the_layout_table_names_every_stage_folder():
+    audit = Path(__file__).resolve().parent.parent / "audit"
+    folders = {p.name for p in audit.iterdir() if (p / "__init__.py").is_file()}
+    assert set(re.findall(r"^\| `audit/(\w+)/` \|", README, re.M)) == folders

@@ -15,11 +15,11 @@ from builders import SUBMISSION, client, write_return
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from audit.area import audit_area
 from audit.cli import app
-from audit.report import render_report
-from audit.sample_contracts import SPECS, write_docx
-from audit.validate import validate_return
+from audit.reporting.area import audit_area
+from audit.reporting.report import render_report
+from audit.returns.validate import validate_return
+from audit.samples.sample_contracts import SPECS, write_docx
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -250,7 +250,7 @@ def test_nhs_numbers_never_reach_the_page(tmp_path):
 
 
 def test_mask_leaves_numbers_that_fail_the_check():
-    from audit.redact import mask_nhs_numbers
+    from audit.reporting.redact import mask_nhs_numbers
 
     assert mask_nhs_numbers("id 9434765919 and 943 476 5919.") == "id 94******19 and 94******19."
     assert mask_nhs_numbers("call 1234567890, dose 60.5") == "call 1234567890, dose 60.5"  # fails modulus 11
@@ -268,7 +268,7 @@ def test_bidi_overrides_from_a_return_are_shown_not_obeyed(tmp_path):
 
 
 def test_contract_codes_shown_beside_their_words(area_dir):
-    from audit.report import CATEGORY_WORDS, VERDICT_WORDS
+    from audit.reporting.report import CATEGORY_WORDS, VERDICT_WORDS
 
     area = audit_area([area_dir])
     html = re.sub(r"\s+", " ", render_report(area))

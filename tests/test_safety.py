@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from audit.cli import app
 from audit.errors import InputRefused
-from audit.safety import check_ooxml
-from audit.validate import validate_return
+from audit.reading.safety import check_ooxml
+from audit.returns.validate import validate_return
 
 runner = CliRunner()
 
@@ -80,7 +80,7 @@ def test_standard_zlib_refuses_the_same(hostile, kind, monkeypatch):
     """Where isal is missing the standard library's zlib inflates, with the same refusals."""
     import zlib
 
-    from audit import safety
+    from audit.reading import safety
 
     monkeypatch.setattr(safety, "inflating", zlib)
     with pytest.raises(InputRefused, match=REASONS[kind]):
@@ -90,7 +90,7 @@ def test_standard_zlib_refuses_the_same(hostile, kind, monkeypatch):
 def test_standard_zlib_reads_a_good_return(tmp_path, monkeypatch):
     import zlib
 
-    from audit import safety
+    from audit.reading import safety
 
     monkeypatch.setattr(safety, "inflating", zlib)
     assert validate_return(write_return(tmp_path / "r.xlsx", [client(1), client(2)])).clients.height == 2
@@ -101,7 +101,7 @@ def test_entity_declaration_split_across_reads_is_refused(tmp_path, monkeypatch,
     """The scan for `<!DOCTYPE`/`<!ENTITY` sees a declaration however the reads cut it."""
     import zipfile
 
-    from audit import safety
+    from audit.reading import safety
 
     monkeypatch.setattr(safety, "IN_CHUNK", 8)  # a stored part is counted read by read
     path = tmp_path / "split.xlsx"
@@ -114,7 +114,7 @@ def test_entity_declaration_split_across_reads_is_refused(tmp_path, monkeypatch,
 def test_exclamation_marks_in_text_are_not_declarations(tmp_path, monkeypatch):
     import zipfile
 
-    from audit import safety
+    from audit.reading import safety
 
     monkeypatch.setattr(safety, "IN_CHUNK", 8)
     path = tmp_path / "bang.xlsx"
@@ -161,7 +161,7 @@ def test_structures_that_disagree_are_refused(good_return, tmp_path, attack):
 
 def test_declared_sizes_over_the_budget_are_refused_before_inflating(good_return, tmp_path, monkeypatch):
     """Parts that say they inflate beyond the budget are refused on their directory entries: nothing is inflated."""
-    from audit import safety
+    from audit.reading import safety
 
     inflated = []
     monkeypatch.setattr(safety, "_inflate_all", lambda *a: inflated.append(a))
@@ -177,7 +177,7 @@ def test_declared_sizes_over_the_budget_are_refused_before_inflating(good_return
 
 def test_a_refusal_stops_the_other_parts(good_return, tmp_path, monkeypatch):
     """Once a part is refused, no further part is begun (the other worker may finish the one it holds)."""
-    from audit import safety
+    from audit.reading import safety
 
     refused, after = [], []
     real = safety._inflate_one
@@ -206,7 +206,7 @@ def test_a_refusal_stops_the_other_parts(good_return, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("attack", sorted(zipcraft.SHEET_ATTACKS))
 def test_sheets_reaching_absurdly_far_are_refused_before_the_reader_runs(good_return, tmp_path, monkeypatch, attack):
-    from audit import workbook
+    from audit.reading import workbook
 
     data, words = zipcraft.sheet_attacks(good_return)[attack]
     path = tmp_path / f"{attack}.xlsx"
@@ -236,7 +236,7 @@ def test_a_hidden_sheet_is_never_read_as_the_return_and_is_noted(good_return, tm
 
 def test_extent_of_a_big_plain_sheet_takes_the_fast_path():
     """A sheet without a stated range, every cell with its reference: vouched for by one regex pass, no walk."""
-    from audit.extent import ExtentWatcher
+    from audit.reading.extent import ExtentWatcher
 
     rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}"><v>1</v></c>' for c in "ABCDEFGHIJ") + "</row>" for r in range(1, 3001))
     watcher = ExtentWatcher(4_000_000)
@@ -256,7 +256,7 @@ def test_extent_of_a_big_plain_sheet_takes_the_fast_path():
 ])
 def test_the_slow_walk_counts_positions_as_calamine_does(xml, expected):
     """Rows and cells without references follow the ones before; cells without a value are left out."""
-    from audit.extent import ExtentWatcher
+    from audit.reading.extent import ExtentWatcher
 
     watcher = ExtentWatcher(0)  # every stated range is over this budget: the walk runs from the start
     watcher.feed(f'<worksheet><dimension ref="A1:A1"/><sheetData>{xml}</sheetData></worksheet>'.encode())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audit.nhs import is_nhs_number
-from audit.schema import docs_table, load_schema, pandera_schema
+from audit.returns.nhs import is_nhs_number
+from audit.returns.schema import docs_table, load_schema, pandera_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from audit.stats import Z95, Z998, funnel_limits, funnel_position, wilson, wilson_around
+from audit.reporting.stats import Z95, Z998, funnel_limits, funnel_position, wilson, wilson_around
 
 
 @pytest.mark.parametrize("n,d,low,high", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from audit.svg import bin_edges, histogram, histogram_counts
+from audit.reporting.svg import bin_edges, histogram, histogram_counts
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -31,8 +31,8 @@ def test_labels_are_escaped():
 
 
 def test_funnel_points_limits_and_escaping():
-    from audit.stats import funnel_limits
-    from audit.svg import funnel
+    from audit.reporting.stats import funnel_limits
+    from audit.reporting.svg import funnel
 
     svg = funnel([("E06000001", 40, 50), ("<b>x</b>", 10, 100)], 0.5, lambda n: funnel_limits(0.5, n), "Naloxone & more")
     root = ET.fromstring(svg)
@@ -45,7 +45,7 @@ def test_funnel_points_limits_and_escaping():
 
 def _shown_at_drawn_size(root):
     """Shown at most as wide as drawn, and a phone shows the narrow one at full size: text is FONT pixels there."""
-    from audit.svg import FONT
+    from audit.reporting.svg import FONT
 
     width = float(root.get("viewBox").split()[2])
     assert root.get("style") == f"max-width:{width:g}px" and float(root.get("font-size")) == FONT
@@ -54,7 +54,7 @@ def _shown_at_drawn_size(root):
 
 
 def test_text_is_body_sized_and_the_narrow_chart_fits_a_phone():
-    from audit.svg import SIZES
+    from audit.reporting.svg import SIZES
 
     for size in SIZES:
         root = ET.fromstring(histogram([60, 80, 80, 120], "methadone dose (mg)", (60, 120), 150, size))
@@ -73,8 +73,8 @@ def test_histogram_legend_sits_above_the_bars():
 def test_funnel_labels_by_name_never_overlap_or_leave_the_chart():
     import random
 
-    from audit.stats import funnel_limits
-    from audit.svg import FONT, SIZES, funnel, text_width
+    from audit.reporting.stats import funnel_limits
+    from audit.reporting.svg import FONT, SIZES, funnel, text_width
 
     rng = random.Random(5)
     points = [(f"Area number {k}", rng.randint(40, 60), rng.choice([80, 82, 85, 90])) for k in range(12)]

@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from audit.cli import app
-from audit.schema import load_schema
-from audit.template import write_template
+from audit.returns.schema import load_schema
+from audit.returns.template import write_template
 
 runner = CliRunner()
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -57,7 +57,7 @@ def test_template_to_a_csv_name_is_refused_in_one_sentence(tmp_path):
 def test_validation_messages_give_code_meanings(tmp_path):
     from builders import client, write_return
 
-    from audit.validate import validate_return
+    from audit.returns.validate import validate_return
 
     path = write_return(tmp_path / "r.xlsx", [client(1, INJSTAT="Q")])
     finding = next(f for f in validate_return(path).findings if f.rule == "RET-CODE-NOT-ALLOWED")

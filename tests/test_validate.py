@@ -8,7 +8,7 @@ import random
 import pytest
 from builders import COLUMNS, SUBMISSION, cell_of, client, write_return
 
-from audit.validate import validate_return
+from audit.returns.validate import validate_return
 
 
 def errors(result):

@@ -27,7 +27,7 @@ from audit.contracts.docx_numbering import Numbering, Style, Styles, integer, va
 from audit.contracts.passages import Passage, clause_number, looks_like_heading, normalise_space
 from audit.contracts.seen import as_seen
 from audit.errors import InputRefused
-from audit.safety import check_ooxml
+from audit.reading.safety import check_ooxml
 
 KIND = "Word document (.docx)"
 MAIN = "word/document.xml"

@@ -21,7 +21,7 @@ from audit.contracts.passages import Passage, clause_number, looks_like_heading,
 from audit.contracts.plain_text import BULLET_RE
 from audit.contracts.seen import as_seen
 from audit.errors import InputRefused
-from audit.safety import LIMITS, check_regular_file
+from audit.reading.safety import LIMITS, check_regular_file
 
 TABLE_ROW_RE = re.compile(r"(?<=\S)\s{3,}(?=\S)")
 HYPHENATED = re.compile(r"[A-Za-z]-$")

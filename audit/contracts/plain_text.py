@@ -18,7 +18,7 @@ from audit.contracts.budget import Budget
 from audit.contracts.passages import Passage, clause_number, looks_like_heading, normalise_space
 from audit.contracts.seen import as_seen
 from audit.errors import InputRefused
-from audit.safety import check_regular_file
+from audit.reading.safety import check_regular_file
 
 BULLET_RE = re.compile(r"^\s*([-*\u2022\u2013]|\([a-z0-9]{1,4}\)|[a-z]\)|\d{1,3}\.(\d{1,3}\.?)*)\s+")
 BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),

@@ -14,7 +14,7 @@ from audit.contracts.extract import SUFFIXES, extract
 from audit.contracts.passages import Passage, clause_number
 from audit.errors import InputRefused
 from audit.findings import Finding, Location, Severity
-from audit.validate import file_sha256
+from audit.returns.validate import file_sha256
 
 BUDGET_SECONDS = 20.0  # per document: judging is linear, so only a pathological document gets near it
 SEVERITY = {PAYS: Severity.ERROR, TIME_LIMIT: Severity.ERROR, MONITORS: Severity.INFO, NO_TIME_LIMIT: Severity.INFO}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audit.schema import load_schema
+from audit.returns.schema import load_schema
 from audit.xlsx_write import append_row, save_atomic
 
 PERIOD_START = dt.date(2024, 1, 1)
@@ -323,7 +323,7 @@ def write_samples(outdir: str | Path) -> list[Path]:
             period = QUARTERS[number - 1]
             written.append(write_return(outdir / area.slug / f"{area.slug}-2023-24-q{number}-ost-return.xlsx", area, rows,
                                         period=period))
-    from audit.sample_contracts import write_sample_contracts
+    from audit.samples.sample_contracts import write_sample_contracts
 
     written += write_sample_contracts(outdir)
     readme = outdir / "README.md"

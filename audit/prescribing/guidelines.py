@@ -14,10 +14,10 @@ from typing import Any
 
 import yaml
 
-from audit.conditions import ConditionError, compile_condition, contexts_used, describe, fields_used
 from audit.errors import InputRefused
+from audit.prescribing.conditions import ConditionError, compile_condition, contexts_used, describe, fields_used
 from audit.resources import data_dir, load_yaml
-from audit.schema import load_schema
+from audit.returns.schema import load_schema
 
 SEVERITIES = ("error", "warning", "info")
 

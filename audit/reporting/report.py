@@ -10,12 +10,12 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from audit.area import AreaAudit
 from audit.contracts.scan import review_rank
 from audit.findings import Finding, summarise, worst_first
-from audit.redact import safe_text
+from audit.reporting.area import AreaAudit
+from audit.reporting.redact import safe_text
 from audit.resources import data_dir
-from audit.schema import load_schema
+from audit.returns.schema import load_schema
 from audit.xlsx_write import write_atomic
 
 VERDICT_WORDS = {
@@ -48,7 +48,7 @@ def environment() -> Environment:
 def _shown(value: Any) -> Any:
     """Every text the page prints passes here: an NHS number anywhere in it is masked, control characters shown.
 
-    Markup (the SVG charts, built by audit/svg.py from area codes and numbers) is left alone.
+    Markup (the SVG charts, built by audit/reporting/svg.py from area codes and numbers) is left alone.
     """
     if isinstance(value, str) and not isinstance(value, Markup):
         return safe_text(value)
@@ -70,7 +70,7 @@ def segments(text: str, marks: list[list[int]]) -> list[tuple[str, bool]]:
 
 def report_context(area: AreaAudit) -> dict[str, Any]:
     """Everything the template shows, computed here so the template stays plain."""
-    from audit.svg import SIZES, histogram
+    from audit.reporting.svg import SIZES, histogram
 
     validation = [f for r in area.returns for f in r.validated.findings]
     dose_findings = [f for r in area.returns for f in r.findings]
@@ -112,7 +112,7 @@ def report_context(area: AreaAudit) -> dict[str, Any]:
 
 def _over_time(area: AreaAudit) -> dict[str, Any] | None:
     """The "Over time" section's data when the folder holds several quarters."""
-    from audit.history_view import report_context as history_context
+    from audit.prescribing.history_view import report_context as history_context
 
     return history_context(area.history) if area.history else None
 

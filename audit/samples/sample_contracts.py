@@ -13,8 +13,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from audit import docx_write
-from audit.pdf_write import A4, Line, pdf_bytes
+from audit.samples import docx_write
+from audit.samples.pdf_write import A4, Line, pdf_bytes
 from audit.xlsx_write import write_atomic
 
 Block = tuple  # ("h", text) | ("p", text) | ("t", header, rows)

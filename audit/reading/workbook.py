@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audit.errors import InputRefused
-from audit.extent import EXCEL_COLUMNS, EXCEL_ROWS, Extent, ExtentWatcher
-from audit.safety import check_ooxml
-from audit.ziplayout import Part
+from audit.reading.extent import EXCEL_COLUMNS, EXCEL_ROWS, Extent, ExtentWatcher
+from audit.reading.safety import check_ooxml
+from audit.reading.ziplayout import Part
 
 if TYPE_CHECKING:
     import polars as pl

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from audit.checks import checks_of, whole_numbers
 from audit.errors import InputRefused
-from audit.schema import Field, ReturnSchema, load_schema
-from audit.workbook import column_letter
+from audit.reading.workbook import column_letter
+from audit.returns.checks import checks_of, whole_numbers
+from audit.returns.schema import Field, ReturnSchema, load_schema
 from audit.xlsx_write import append_row, save_atomic
 
 MAX_ROWS = 5000

@@ -169,7 +169,7 @@ def fast_value(text: pl.Expr, type_name: str, allowed: list[str] | None = None) 
 
 def coerce(text: pl.Expr, type_name: str, allowed: list[str] | None = None,
            aliases: dict[str, str] | None = None, key: str = "_c") -> Coerced:
-    """Dispatch on the schema's type name; `aliases` are NDTMS codes accepted for labels (audit/codes.py),
+    """Dispatch on the schema's type name; `aliases` are NDTMS codes accepted for labels (audit/returns/codes.py),
     `key` names any helper columns."""
     if type_name == "number":
         return as_number(text)
@@ -178,7 +178,7 @@ def coerce(text: pl.Expr, type_name: str, allowed: list[str] | None = None,
     if type_name == "date":
         return as_date(text, key=key)
     if type_name == "code":
-        from audit.codes import as_code_or_ndtms
+        from audit.returns.codes import as_code_or_ndtms
 
         return as_code_or_ndtms(text, allowed or [], aliases or {})
     if type_name == "yn":

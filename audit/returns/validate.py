@@ -22,10 +22,6 @@ from typing import Any
 
 import polars as pl
 
-from audit.checks import by_failure_name, suggest
-from audit.codes import discharge_outcome
-from audit.coerce import clean, coerce_columns, fast_value
-from audit.conditions import compile_condition, context_column
 from audit.findings import (
     Finding,
     Location,
@@ -37,10 +33,14 @@ from audit.findings import (
     sort_findings_frame,
     summarise,
 )
-from audit.messages import fill, render, render_expr
-from audit.nhs import masked, nhs_number_mask
-from audit.schema import Field, ReturnSchema, load_schema, pandera_schema
-from audit.workbook import COLUMN_MARGIN, Sheet, Workbook, normalise_header
+from audit.prescribing.conditions import compile_condition, context_column
+from audit.reading.workbook import COLUMN_MARGIN, Sheet, Workbook, normalise_header
+from audit.returns.checks import by_failure_name, suggest
+from audit.returns.codes import discharge_outcome
+from audit.returns.coerce import clean, coerce_columns, fast_value
+from audit.returns.messages import fill, render, render_expr
+from audit.returns.nhs import masked, nhs_number_mask
+from audit.returns.schema import Field, ReturnSchema, load_schema, pandera_schema
 
 ROW = "_row"
 
@@ -178,7 +178,7 @@ def _mask_nhs_numbers(findings: list[Finding]) -> None:
 
 
 def _next_letter(letter: str) -> str:
-    from audit.workbook import column_letter
+    from audit.reading.workbook import column_letter
 
     index = 0
     for ch in letter:

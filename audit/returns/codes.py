@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from audit.coerce import Coerced, as_code
-from audit.schema import ReturnSchema, load_schema
+from audit.returns.coerce import Coerced, as_code
+from audit.returns.schema import ReturnSchema, load_schema
 
 
 def as_code_or_ndtms(text: pl.Expr, allowed: list[str], aliases: dict[str, str]) -> Coerced:

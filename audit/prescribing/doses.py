@@ -17,7 +17,6 @@ from typing import Any
 
 import polars as pl
 
-from audit.conditions import compile_condition, context_column, contexts_used
 from audit.findings import (
     Finding,
     Location,
@@ -27,11 +26,12 @@ from audit.findings import (
     location_struct,
     sort_findings_frame,
 )
-from audit.guidelines import Guideline, Rule, load_guideline
-from audit.nhs import nhs_number_mask
-from audit.schema import ReturnSchema
-from audit.stats import wilson
-from audit.validate import ROW, ValidatedReturn, context_columns, validate_return
+from audit.prescribing.conditions import compile_condition, context_column, contexts_used
+from audit.prescribing.guidelines import Guideline, Rule, load_guideline
+from audit.reporting.stats import wilson
+from audit.returns.nhs import nhs_number_mask
+from audit.returns.schema import ReturnSchema, load_schema
+from audit.returns.validate import ROW, ValidatedReturn, context_columns, validate_return
 
 # The Submission value each `$NAME` depends on.
 CONTEXT_NEEDS = {"$PERIOD_END": "PERIOD_END", "$PERIOD_START": "PERIOD_START", "$AS_OF": "PERIOD_END",
@@ -201,7 +201,7 @@ def _compiled(guideline: Guideline) -> _Compiled:
 
 
 BAD = "__bad_"
-# the client id a finding shows: blank when it is an NHS number (audit/nhs.py), made for hit rows only
+# the client id a finding shows: blank when it is an NHS number (audit/returns/nhs.py), made for hit rows only
 CLIENT = pl.when(nhs_number_mask(pl.col("CLIENTID"))).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col("CLIENTID")).alias("CLIENTID")
 
 
@@ -277,7 +277,7 @@ def _findings(hits: pl.DataFrame, guideline: Guideline, validated: ValidatedRetu
         rule = rules[rule_id]
         findings.append(Finding(
             rule_id, severities[severity], message,
-            Location(path, "OST", f"{letters[rule_id]}{row}", row, rule.location),
+            Location(path, load_schema().ost_sheet, f"{letters[rule_id]}{row}", row, rule.location),
             None if value == "blank" else value, client, rule.citation, None, extras[rule_id]))
     return findings
 
@@ -292,7 +292,7 @@ def _findings_frame(hits: pl.DataFrame, guideline: Guideline, validated: Validat
     confidence = pl.col("_key").replace_strict({r.id: r.confidence for r in guideline.rules}, return_dtype=pl.String)
     return findings_select(
         hits, rule=pl.col("_key"), severity=pl.col("hit"), message=pl.col("message"),
-        location=location_struct(file=pl.lit(validated.path), sheet=pl.lit("OST"), cell=pl.concat_str([letter, pl.col(ROW).cast(pl.String)]),
+        location=location_struct(file=pl.lit(validated.path), sheet=pl.lit(load_schema().ost_sheet), cell=pl.concat_str([letter, pl.col(ROW).cast(pl.String)]),
                                  row=pl.col(ROW), column=column),
         value=pl.when(pl.col("value") != "blank").then(pl.col("value")), client=pl.col("CLIENTID"),
         citation=citation, confidence=confidence)

@@ -40,7 +40,7 @@ def mask_nhs_numbers(text: str) -> str:
     """The text with every NHS number in it masked; text without ten digits in a row is returned as is."""
     if not _CANDIDATE.search(text):
         return text
-    from audit.nhs import is_nhs_number  # polars; imported only when ten digits turn up (xlsx_write loads early)
+    from audit.returns.nhs import is_nhs_number  # polars; imported only when ten digits turn up (xlsx_write loads early)
 
     def masked(match: re.Match[str]) -> str:
         digits = _ascii_digits(match.group())

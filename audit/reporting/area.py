@@ -13,15 +13,15 @@ from typing import Any
 
 from audit import __version__
 from audit.contracts.scan import ContractScan, contract_files, scan_contract
-from audit.doses import DoseAudit, IndicatorResult, audit_doses
 from audit.errors import InputRefused
 from audit.findings import Finding
-from audit.guidelines import Guideline, load_guideline
-from audit.history import History, build_history
-from audit.quarters import latest_period, pooled_indicators
-from audit.return_kind import ADVICE as OTHER_SPREADSHEETS
-from audit.schema import ReturnSchema
-from audit.single_area import one_area
+from audit.prescribing.doses import DoseAudit, IndicatorResult, audit_doses
+from audit.prescribing.guidelines import Guideline, load_guideline
+from audit.prescribing.history import History, build_history
+from audit.prescribing.quarters import latest_period, pooled_indicators
+from audit.reading.return_kind import ADVICE as OTHER_SPREADSHEETS
+from audit.reporting.single_area import one_area
+from audit.returns.schema import ReturnSchema
 
 RETURN_SUFFIXES = (".xlsx",)
 
@@ -67,7 +67,7 @@ class AreaAudit:
 
     @property
     def indicators(self) -> list[IndicatorResult]:
-        """The latest period's, pooled over its returns (see audit.quarters: periods are never pooled)."""
+        """The latest period's, pooled over its returns (see audit.prescribing.quarters: periods are never pooled)."""
         return pooled_indicators(self.returns, self.guideline) if self.returns else []
 
     @property

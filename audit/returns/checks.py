@@ -19,7 +19,7 @@ import polars as pl
 from audit.findings import Severity
 
 if TYPE_CHECKING:
-    from audit.schema import Field
+    from audit.returns.schema import Field
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ class Unique(ColumnCheck):
         return "field_uniqueness"
 
     def message_fields(self, part, f, value):
-        from audit.nhs import masked
+        from audit.returns.nhs import masked
 
         # the first row keeps the id; each later row is the fault
         part = part.with_columns(first=pl.col("_row").min().over("failure_case")).filter(pl.col("_row") != pl.col("first"))
@@ -243,12 +243,12 @@ class NotNhsNumber(ColumnCheck):
     def pandera(self, f: Field) -> Any:
         import pandera.polars as pa
 
-        from audit.nhs import nhs_number_mask
+        from audit.returns.nhs import nhs_number_mask
 
         return pa.Check(lambda data: data.lazyframe.select(~nhs_number_mask(pl.col(data.key))), name=self.name, error=self.name)
 
     def message_fields(self, part, f, value):
-        from audit.nhs import masked
+        from audit.returns.nhs import masked
 
         return part, {"value": masked(pl.col("failure_case")), "client": None}
 
@@ -277,7 +277,7 @@ def unregister(check: ColumnCheck) -> None:
 
 
 def _clear_caches() -> None:
-    from audit.schema import pandera_schema
+    from audit.returns.schema import pandera_schema
 
     pandera_schema.cache_clear()
 

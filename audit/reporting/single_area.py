@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from audit.doses import DoseAudit
 from audit.errors import InputRefused
+from audit.prescribing.doses import DoseAudit
 
 
 def area_key(submission: dict[str, Any]) -> str:

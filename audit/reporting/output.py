@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from audit import __version__
-from audit.conditions import describe
 from audit.errors import InputRefused
 from audit.findings import Finding, summarise, worst_first, write_findings_json
+from audit.prescribing.conditions import describe
 from audit.printable import json_safe, markup, visible
 from audit.xlsx_write import write_atomic
 

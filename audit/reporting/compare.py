@@ -27,12 +27,12 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from audit.doses import IndicatorResult
 from audit.errors import InputRefused
 from audit.findings import Finding, Location, Severity
-from audit.funnel import MIN_DENOMINATOR, POSITIONS, funnel_charts, place, pooled_basis
+from audit.prescribing.doses import IndicatorResult
 from audit.printable import visible
-from audit.stats import wilson
+from audit.reporting.funnel import MIN_DENOMINATOR, POSITIONS, funnel_charts, place, pooled_basis
+from audit.reporting.stats import wilson
 from audit.xlsx_write import FORMULA_START
 
 SUPPRESSED = "*"
@@ -104,7 +104,7 @@ class Comparison:
 
 def _summarise(folder: str, guideline: str, report: str | None) -> AreaSummary:
     """Audit one area folder (runs in a worker process); `report` is where its page goes, if anywhere."""
-    from audit.area import audit_area
+    from audit.reporting.area import audit_area
 
     area = audit_area([folder], guideline, strict=False)
     notes = [f"not read: {Path(exc.path).name} {exc.reason}" for exc in area.refused]
@@ -124,7 +124,7 @@ def _summarise(folder: str, guideline: str, report: str | None) -> AreaSummary:
     if not area.contracts:
         notes.append("no contract: payment and time limits not checked")
     if report is not None:
-        from audit.report import compare_page_href, write_report
+        from audit.reporting.report import compare_page_href, write_report
 
         write_report(area, report, compare_href=compare_page_href(Path(report).parent))
     indicators = [AreaIndicator(**asdict(i)) for i in area.indicators]
@@ -173,7 +173,7 @@ def duplicate_returns(folders: list[Path]) -> dict[Path, str]:
 
     Counted twice, one return would let a suppressed count be worked back from the published totals,
     so the second copy is not counted at all."""
-    from audit.area import area_files
+    from audit.reporting.area import area_files
 
     first_seen: dict[str, tuple[Path, Path]] = {}
     duplicates: dict[Path, str] = {}
@@ -239,7 +239,7 @@ def compare_to_files(areas_dir: str | Path, guideline: str = "uk-2017", *, publi
                      on_area: Callable[[str], None] | None = None) -> Comparison:
     """What `ost-audit compare` does: compare the areas, then write the HTML `page` (its area pages beside it
     in `pages_folder(page)`, none when `public`) and the CSV, each only when asked; never over an input."""
-    from audit.output import write_output
+    from audit.reporting.output import write_output
 
     root = Path(areas_dir)
     inputs = area_inputs(root)
@@ -256,7 +256,7 @@ def compare_areas(areas_dir: str | Path, guideline: str = "uk-2017", *, public: 
                   report_dir: str | Path | None = None, workers: int | None = None,
                   on_area: Callable[[str], None] | None = None) -> Comparison:
     """Audit every sub-folder of AREAS_DIR and place each area on each indicator's funnel."""
-    from audit.guidelines import load_guideline
+    from audit.prescribing.guidelines import load_guideline
 
     root = Path(areas_dir)
     folders = area_folders(root)
@@ -404,7 +404,7 @@ def place_on_funnels(areas: list[AreaSummary], labels: dict[str, str]) -> dict[s
 
 def status_line(comparison: Comparison) -> str:
     """`compared 5 areas (3 ok, 1 validation-errors, 1 failed)`: every area counted once, by status."""
-    from audit.output import plural
+    from audit.reporting.output import plural
 
     counts = ", ".join(f"{n} {status}" for status, n in comparison.status_counts().items())
     return f"compared {plural(len(comparison.areas), 'area')} ({counts})"
@@ -444,7 +444,7 @@ def render_compare(comparison: Comparison, output: Path) -> str:
     import datetime as dt
 
     from audit import __version__
-    from audit.report import VERDICT_CLASS, environment
+    from audit.reporting.report import VERDICT_CLASS, environment
 
     rows = []
     for area in comparison.areas:

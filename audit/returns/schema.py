@@ -68,7 +68,7 @@ class Field:
 
     def rule_text(self) -> str:
         """The rule in words, for the docs table and template comments: each of its checks' words."""
-        from audit.checks import checks_of
+        from audit.returns.checks import checks_of
 
         return "; ".join(words for check in checks_of(self) if (words := check.words(self)))
 
@@ -88,7 +88,7 @@ class ReturnSchema:
     columns: tuple[Field, ...]
     medications: dict[str, dict[str, Any]]
     cross_field: tuple[dict[str, Any], ...]
-    header_aliases: dict[str, str] = field(default_factory=dict)  # an export's own headers (audit/column_map.py)
+    header_aliases: dict[str, str] = field(default_factory=dict)  # an export's own headers (audit/reading/column_map.py)
 
     def column(self, name: str) -> Field:
         return next(c for c in self.columns if c.name == name)
@@ -151,7 +151,7 @@ def pandera_schema(schema: ReturnSchema | None = None):
     import pandera.polars as pa
     import polars as pl
 
-    from audit.checks import checks_of
+    from audit.returns.checks import checks_of
 
     schema = schema or load_schema()
     columns = {}

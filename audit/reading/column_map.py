@@ -14,9 +14,9 @@ import dataclasses
 from pathlib import Path
 
 from audit.errors import InputRefused
+from audit.reading.workbook import normalise_header
 from audit.resources import load_yaml
-from audit.schema import ReturnSchema, load_schema
-from audit.workbook import normalise_header
+from audit.returns.schema import ReturnSchema, load_schema
 
 MAX_BYTES = 1 << 20  # a mapping is a few dozen lines; anything bigger is not one
 

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from audit.errors import InputRefused
 from audit.findings import Finding, Severity, worst_first
-from audit.redact import mask_nhs_numbers, safe_text
-from audit.validate import ValidatedReturn
-from audit.workbook import read_workbook
+from audit.reading.workbook import read_workbook
+from audit.reporting.redact import mask_nhs_numbers, safe_text
+from audit.returns.schema import load_schema
+from audit.returns.validate import ValidatedReturn
 from audit.xlsx_write import save_atomic, set_value
 
 FILLS = {Severity.ERROR: "F4B6B6", Severity.WARNING: "FFD98C", Severity.INFO: "CFE2F3"}
@@ -31,10 +32,13 @@ def annotate_return(result: ValidatedReturn, out: str | Path) -> Path:
     out = Path(out)
     if out.resolve() == Path(result.path).resolve():
         raise InputRefused(out, "is the input return; choose another path for the annotated copy")
-    sheets = read_workbook(Path(result.path), ("Submission", "OST"))
+    schema = load_schema()
+    sheets = read_workbook(Path(result.path), (schema.submission_sheet, schema.ost_sheet))
+    # findings name the schema's sheets; the copy keeps the names the provider gave them (`ost` is the OST sheet)
+    actual = {want: sheet.name for want, sheet in sheets.items()}
     wb = Workbook()
     wb.remove(wb.active)
-    for sheet in sheets.values():
+    for want, sheet in sheets.items():
         ws = wb.create_sheet(sheet.name)
         for i, row in enumerate(sheet.frame.iter_rows(), start=1):
             for letter, value in zip(sheet.letters, row):
@@ -42,12 +46,12 @@ def annotate_return(result: ValidatedReturn, out: str | Path) -> Path:
                     set_value(ws[f"{letter}{i}"], _typed(mask_nhs_numbers(value)))
         for letter, width in zip(sheet.letters, _widths(sheet.frame)):
             ws.column_dimensions[letter].width = width
-        if sheet.name == "OST":
+        if want == schema.ost_sheet:
             ws.freeze_panes = "A2"
     by_cell: dict[tuple[str, str], list[Finding]] = {}
     for f in worst_first(result.findings):
-        if f.location.sheet in wb.sheetnames and f.location.cell:
-            by_cell.setdefault((f.location.sheet, f.location.cell), []).append(f)
+        if f.location.sheet in actual and f.location.cell:
+            by_cell.setdefault((actual[f.location.sheet], f.location.cell), []).append(f)
     for (sheet, cell), items in by_cell.items():
         target = wb[sheet][cell]
         worst = items[0].severity
@@ -60,14 +64,16 @@ def annotate_return(result: ValidatedReturn, out: str | Path) -> Path:
         cell.font = Font(bold=True)
     for f in worst_first(result.findings):
         row = listing.max_row + 1
-        place = f"{f.location.sheet}!{f.location.cell}" if f.location.cell else (f.location.sheet or "")
+        sheet_name = actual.get(f.location.sheet or "", f.location.sheet)
+        place = f"{sheet_name}!{f.location.cell}" if f.location.cell else (sheet_name or "")
         values = [f.severity.value, place, f.location.column, f.rule, f.message, f.fix, None if f.value is None else str(f.value)]
         for col, value in enumerate(values, start=1):
             set_value(listing.cell(row=row, column=col), mask_nhs_numbers(value) if isinstance(value, str) else value)
-        if f.location.cell and f.location.sheet in wb.sheetnames:
+        if f.location.cell and f.location.sheet in actual:
+            quoted = sheet_name.replace("'", "''")  # a quote in a sheet name is doubled in a reference
             link = listing.cell(row=row, column=2)
             # a link inside the workbook (no target, only a location): Excel and LibreOffice both jump to the cell
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.location.sheet}'!{f.location.cell}",
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{f.location.cell}",
                                        tooltip=f"go to {place}")
             link.font = Font(color="0563C1", underline="single")
     for letter, width in zip("ABCDEFG", (9, 16, 16, 28, 90, 50, 20)):

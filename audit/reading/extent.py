@@ -207,7 +207,7 @@ class _Walk:
 @cache
 def _column_numbers() -> dict[str, int]:
     """Every column name of one to three letters and its number (A -> 1, XFD -> 16384, ZZZ -> 18278)."""
-    from audit.workbook import column_letter
+    from audit.reading.workbook import column_letter
 
     return {column_letter(i): i + 1 for i in range(18_278)}
 
@@ -232,7 +232,7 @@ def _chars(pool: str) -> str:
 def _bad_pattern(rows: int, columns: int) -> str:
     """Matches a row or cell tag the fast path cannot vouch for: no reference first, a malformed one, or one past
     the stated corner (`rows`, `columns`), or a prefixed one. Comments and CDATA are looked for apart (see ODD)."""
-    from audit.workbook import column_letter
+    from audit.reading.workbook import column_letter
 
     far_row = _greater(str(rows), "0-9", "1-9")
     far_column = _greater(column_letter(columns - 1), "A-Z", "A-Z")

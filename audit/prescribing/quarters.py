@@ -10,10 +10,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from audit.doses import DoseAudit, IndicatorResult
 from audit.errors import InputRefused
-from audit.guidelines import Guideline
-from audit.stats import wilson
+from audit.prescribing.doses import DoseAudit, IndicatorResult
+from audit.prescribing.guidelines import Guideline
+from audit.reporting.stats import wilson
 
 
 @dataclass(frozen=True, order=True)

@@ -24,14 +24,15 @@ from typing import Any
 
 import polars as pl
 
-from audit.doses import DoseAudit, IndicatorResult, audit_doses
 from audit.errors import InputRefused
 from audit.findings import Finding, Location, Severity
-from audit.guidelines import Guideline, load_guideline
-from audit.nhs import nhs_number_mask
-from audit.quarters import Period, by_period, pooled_indicators, provider_of
-from audit.stats import newcombe_difference
-from audit.validate import ROW
+from audit.prescribing.doses import DoseAudit, IndicatorResult, audit_doses
+from audit.prescribing.guidelines import Guideline, load_guideline
+from audit.prescribing.quarters import Period, by_period, pooled_indicators, provider_of
+from audit.reporting.stats import newcombe_difference
+from audit.returns.nhs import nhs_number_mask
+from audit.returns.schema import load_schema
+from audit.returns.validate import ROW
 
 UNPLANNED = "Incomplete"  # NDTMS: every `Incomplete - ...` discharge reason is an unplanned exit
 COMPLETED = "Treatment completed"
@@ -158,7 +159,7 @@ class History:
             for item in self.trajectories[name]:
                 out.append(Finding(f"HIST-{name.upper().replace('_', '-')}", severity,
                                    f"client {item['client']} of provider {item['provider']}: {what}",
-                                   Location(item["file"], "OST", item["cell"], item["row"], "CLIENTID"),
+                                   Location(item["file"], load_schema().ost_sheet, item["cell"], item["row"], "CLIENTID"),
                                    item["client"], item["client"], extra={"details": item}))
         return out
 
@@ -171,7 +172,7 @@ class History:
 def history_of(paths: Iterable[str | Path], guideline: str = "uk-2017",
                on_file: Callable[[str], None] | None = None) -> History:
     """Audit the returns of one area (a folder, or files) and follow them over time."""
-    from audit.area import area_files, refuse_identifiable
+    from audit.reporting.area import area_files, refuse_identifiable
 
     rules = load_guideline(guideline)
     returns, _contracts = area_files(paths)

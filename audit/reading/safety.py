@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from audit.errors import InputRefused
-from audit.ziplayout import Disagreement, Part, Truncated, read_layout
+from audit.reading.ziplayout import Disagreement, Part, Truncated, read_layout
 
 try:  # ISA-L inflates twice as fast as zlib, and the check inflates every byte of every part
     from isal import isal_zlib as inflating

@@ -9,7 +9,7 @@ small counts unplaced rather than flag them.
 
 from __future__ import annotations
 
-from audit.stats import funnel_position
+from audit.reporting.stats import funnel_position
 
 MIN_DENOMINATOR = 10
 
@@ -45,9 +45,9 @@ def pooled_basis(public: bool) -> str:
 
 def funnel_charts(comparison) -> dict[str, dict[str, str]]:
     """Per indicator, the funnel plot drawn wide and narrow; points named by area, too-few ones hollow."""
-    from audit.redact import safe_text
-    from audit.stats import funnel_limits
-    from audit.svg import SIZES, funnel
+    from audit.reporting.redact import safe_text
+    from audit.reporting.stats import funnel_limits
+    from audit.reporting.svg import SIZES, funnel
 
     out = {}
     for ind_id, pool in comparison.pooled.items():

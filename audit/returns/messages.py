@@ -3,7 +3,7 @@
 Like frictionless-py's error types: each rule id has a severity, a message
 template and a fix, so the wording lives in one place and tests can check
 every rule's text without copying it. The column checks' rules are defined
-with their checks in audit/checks.py.
+with their checks in audit/returns/checks.py.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import Any
 
 import polars as pl
 
-from audit.checks import Template, templates
 from audit.findings import Severity
+from audit.returns.checks import Template, templates
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-_OWN: dict[str, Template] = {  # the column checks' rules are with their checks (audit/checks.py)
+_OWN: dict[str, Template] = {  # the column checks' rules are with their checks (audit/returns/checks.py)
     "RET-MISSING-SHEET": Template(E, "the workbook has no sheet named {sheet}", "add the {sheet} sheet; `ost-audit template` writes a blank return"),
     "RET-HIDDEN-SHEET": Template(INFO, "the hidden sheet '{sheet}' has the name of the {wanted} sheet and was not read: only visible sheets are", "delete the hidden sheet, or unhide it and delete the other, so the return has one {wanted} sheet"),
     "RET-MISSING-COLUMN": Template(E, "the {sheet} sheet has no {column} column", "add a {column} column to the header row ({expected})"),

@@ -10,8 +10,8 @@ import datetime as dt
 import textwrap
 from typing import Any
 
-from audit.history import TRAJECTORIES, UNPLANNED, Change, History, Quarter
-from audit.output import percent
+from audit.prescribing.history import TRAJECTORIES, UNPLANNED, Change, History, Quarter
+from audit.reporting.output import percent
 
 WIDTH = 80
 HEADINGS = {
@@ -120,7 +120,7 @@ def wrap(text: str, indent: str = "") -> list[str]:
 
 def report_context(history: History) -> dict[str, Any]:
     """What the report's "Over time" section shows: a chart per indicator and the trajectory lists."""
-    from audit.svg import small_multiple
+    from audit.reporting.svg import small_multiple
 
     qs = history.quarters
     charts = []

@@ -1,0 +1,1 @@
+"""The return format (schema and its checks) and validation of a return against it."""

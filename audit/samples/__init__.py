@@ -1,0 +1,1 @@
+"""Synthetic sample areas: returns, contracts and the small writers that make them."""
