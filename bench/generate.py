@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from audit.sample import PERIOD_END, PERIOD_START, SUBMITTED_ON, Area, client_rows, write_return
+from audit.samples.sample import PERIOD_END, PERIOD_START, SUBMITTED_ON, Area, client_rows, write_return
 
 DATA = Path(__file__).resolve().parent / "data"
 SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
-from audit.schema import load_schema
+from audit.returns.schema import load_schema
 
 DTYPES = {"text": object, "code": object, "yn": object, "integer": "Int64", "number": "float64", "date": "datetime64[ns]"}
 

@@ -129,7 +129,7 @@ def contracts_cost(repeats: int) -> list[tuple[str, int | None, float | None, fl
     from pypdf import PdfReader
 
     from audit.contracts.scan import scan_contract
-    from audit.sample_contracts import SPECS, ContractSpec, write_docx, write_pdf
+    from audit.samples.sample_contracts import SPECS, ContractSpec, write_docx, write_pdf
 
     spec = SPECS[0]
     long = ContractSpec("long", spec.area, spec.expected, spec.special * 150)
@@ -156,7 +156,7 @@ def hostile_contract_cost(repeats: int) -> tuple[int, float, float]:
     (issue 18: 47 s and more before work was budgeted per document): file size, wall and CPU seconds."""
     import zlib
 
-    from audit.pdf_write import assemble
+    from audit.samples.pdf_write import assemble
 
     content = zlib.compress(b"BT /F1 9 Tf 72 700 Td " + b"(successful completion is paid) Tj 0 -1 Td " * 3000 + b"ET")
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count 2000 >>" % (b"5 0 R " * 2000),
