@@ -210,7 +210,7 @@ def build_history(audits: Sequence[DoseAudit], guideline: Guideline) -> History:
             notes.append(f"Provider {provider} has no return after {ps[-1].end.isoformat()}: its clients in that "
                          "return are not followed further.")
     for (file, blank) in frame.filter(pl.col("CLIENTID").is_null()).group_by("file", maintain_order=True).len().iter_rows():
-        notes.append(f"{file} has {blank} row(s) with no CLIENTID: no client is judged to have vanished from the "
+        notes.append(f"{file} has {blank} row{'' if blank == 1 else 's'} with no CLIENTID: no client is judged to have vanished from the "
                      "return before it.")
     trajectories, not_judged = _trajectories(frame)
     return History(guideline, quarters, changes, trajectories, not_judged, gaps, notes)

@@ -11,7 +11,7 @@ import textwrap
 from typing import Any
 
 from audit.prescribing.history import TRAJECTORIES, UNPLANNED, Change, History, Quarter
-from audit.reporting.output import percent
+from audit.reporting.output import percent, plural
 
 WIDTH = 80
 HEADINGS = {
@@ -83,7 +83,7 @@ def change_words(change: Change, verdict: bool = True) -> str:
 def text_lines(history: History, quiet: bool = False) -> list[str]:
     """The history as lines of at most 80 characters."""
     qs = history.quarters
-    out = wrap(f"History of {history.area}: {len(qs)} quarter(s), {qs[0].period.start} to {qs[-1].period.end}", "") + [
+    out = wrap(f"History of {history.area}: {plural(len(qs), 'quarter')}, {qs[0].period.start} to {qs[-1].period.end}", "") + [
            f"Guideline {history.guideline.id}. Client ids are each provider's pseudonyms."]
     for sentence in [g.sentence() for g in history.gaps] + history.notes:
         out += wrap(sentence, "  ")
@@ -102,9 +102,9 @@ def text_lines(history: History, quiet: bool = False) -> list[str]:
             out += wrap(f"change {change_words(change)}", "    ")
     for name in TRAJECTORIES:
         items = history.trajectories[name]
-        out += [""] + wrap(f"{HEADINGS[name]}: {len(items)} client(s)", "")
+        out += [""] + wrap(f"{HEADINGS[name]}: {plural(len(items), 'client')}", "")
         if history.not_judged[name]:
-            out += wrap(f"{history.not_judged[name]} client row(s) not judged: a field this needs failed validation", "  ")
+            out += wrap(f"{plural(history.not_judged[name], 'client row')} not judged: a field this needs failed validation", "  ")
         if quiet:
             continue
         for item in items:

@@ -116,7 +116,7 @@ def _summarise(folder: str, guideline: str, report: str | None) -> AreaSummary:
     elif area.validation_errors:
         status = "validation-errors"
         not_judged = sum(i.not_judged for i in area.indicators)
-        reason = f"{area.validation_errors} validation error(s)"
+        reason = f"{area.validation_errors} validation error{'' if area.validation_errors == 1 else 's'}"
         notes.append(f"{reason}: indicators use only the clients whose fields are valid"
                      + (f" ({not_judged} client-indicator pairs left out)" if not_judged else ""))
     else:
