@@ -13,6 +13,7 @@ from markupsafe import Markup
 from audit.contracts.scan import review_rank
 from audit.findings import Finding, summarise, worst_first
 from audit.reporting.area import AreaAudit
+from audit.reporting.output import plural
 from audit.reporting.redact import safe_text
 from audit.resources import data_dir
 from audit.returns.schema import load_schema
@@ -42,6 +43,7 @@ def environment() -> Environment:
     env.globals.update(verdict_words=VERDICT_WORDS, category_words=CATEGORY_WORDS)  # codes shown beside their words
     env.filters["pct"] = lambda v: "-" if v is None else f"{100 * v:.1f}%"
     env.filters["num"] = lambda v: "-" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+    env.filters["plural"] = plural  # `{{ n | plural("client") }}`: the same agreement as the terminal's
     return env
 
 
