@@ -14,7 +14,6 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from audit.errors import InputRefused
 from audit.reading.ziplayout import Disagreement, Part, Truncated, read_layout
@@ -61,26 +60,14 @@ def check_regular_file(path: Path, limits: Limits = LIMITS) -> int:
 
 @dataclass
 class Package:
-    """What the check learnt of a package: its parts in file order, the bytes of those it was asked to keep,
-    and what each watcher made of the part it watched."""
+    """What the check learnt of a package: its parts in file order and the bytes of those it was asked to keep."""
 
     parts: list[Part]
     kept: dict[str, bytearray] = field(default_factory=dict)
-    watched: dict[str, object] = field(default_factory=dict)
-
-
-class Watcher(Protocol):
-    """Sees a part's inflated bytes as they come (the check inflates every part once anyway)."""
-
-    def feed(self, chunk: bytes) -> None:
-        """Raises ValueError with a reason when the part cannot be what it should."""
-
-    def result(self) -> object: ...
 
 
 def check_ooxml(path: Path, *, kind: str, required_part: str, limits: Limits = LIMITS,
-                keep: Callable[[list[Part]], set[str]] | None = None,
-                watch: Callable[[Part], Watcher | None] | None = None) -> Package:
+                keep: Callable[[list[Part]], set[str]] | None = None) -> Package:
     """Refuse anything but a well-formed, macro-free Office Open XML package.
 
     `kind` names the format in messages ("Excel workbook (.xlsx)");
@@ -90,7 +77,7 @@ def check_ooxml(path: Path, *, kind: str, required_part: str, limits: Limits = L
     bytes as they come, never past the size its directory entry declares, so
     a bomb is stopped as soon as it exceeds a limit and memory stays bounded
     whatever the headers claim. `keep` picks parts whose inflated bytes are
-    returned; `watch` gives a part a watcher that sees its bytes as they come.
+    returned.
     """
     size = check_regular_file(path, limits)
     with path.open("rb") as fh:
@@ -123,12 +110,19 @@ def check_ooxml(path: Path, *, kind: str, required_part: str, limits: Limits = L
     if total > limits.ratio_floor_bytes and total > limits.max_ratio * size:
         raise InputRefused(path, f"expands more than {limits.max_ratio} times (a zip bomb?)")
     package = Package(parts)
-    _inflate_all(path, package, keep(parts) if keep else set(), watch)
+    _inflate_all(path, package, keep(parts) if keep else set())
     return package
 
 
-def _inflate_all(path: Path, package: Package, keep: set[str],
-                 watch: Callable[[Part], Watcher | None] | None) -> None:
+def inflate_part(path: Path, part: Part) -> bytearray:
+    """One part of a package that passed `check_ooxml`, inflated again (and its size and CRC checked again):
+    cheaper than keeping every part the check inflated in case it is wanted."""
+    kept = _inflate_one(path, part, True)
+    assert kept is not None
+    return kept
+
+
+def _inflate_all(path: Path, package: Package, keep: set[str]) -> None:
     """Inflate every part, two at a time (zlib releases the GIL), biggest first; stop at the first refusal.
 
     Parts are taken one by one from a shared queue, so at most two are being
@@ -145,15 +139,9 @@ def _inflate_all(path: Path, package: Package, keep: set[str],
             if part is None:
                 return
             try:
-                watcher = watch(part) if watch else None
-                kept = _inflate_one(path, part, part.name in keep, watcher)
+                kept = _inflate_one(path, part, part.name in keep)
                 if kept is not None:
                     package.kept[part.name] = kept
-                if watcher is not None:
-                    try:
-                        package.watched[part.name] = watcher.result()
-                    except ValueError as exc:
-                        raise InputRefused(path, f"is corrupt (part {part.name} {exc})") from None
             except BaseException as exc:  # handed to the caller below
                 failed.append(exc)
                 return
@@ -166,11 +154,11 @@ def _inflate_all(path: Path, package: Package, keep: set[str],
         raise failed[0]
 
 
-def _inflate_one(path: Path, part: Part, keep: bool, watcher: Watcher | None) -> bytearray | None:
+def _inflate_one(path: Path, part: Part, keep: bool) -> bytearray | None:
     """Inflate one part from its raw bytes in large slices, so zlib runs without the GIL; never more than
     its declared size plus one byte. Returns the bytes when asked to keep them."""
     inflater = inflating.decompressobj(-zlib.MAX_WBITS) if part.method == zipfile.ZIP_DEFLATED else None
-    account = _Account(path, part, bytearray() if keep else None, watcher)
+    account = _Account(path, part, bytearray(part.size) if keep else None)  # filled in place: no regrowing copies
     try:
         with path.open("rb") as fh:
             remaining = part.compressed
@@ -200,11 +188,11 @@ def _inflate_one(path: Path, part: Part, keep: bool, watcher: Watcher | None) ->
 
 
 class _Account:
-    """Counts a part's inflated bytes against its declared size (checked against the limits), checks its CRC,
-    looks for entity declarations and shows the bytes to the part's watcher."""
+    """Counts a part's inflated bytes against its declared size (checked against the limits), checks its CRC
+    and looks for entity declarations."""
 
-    def __init__(self, path: Path, part: Part, kept: bytearray | None, watcher: Watcher | None) -> None:
-        self.path, self.part, self.kept, self.watcher = path, part, kept, watcher
+    def __init__(self, path: Path, part: Part, kept: bytearray | None) -> None:
+        self.path, self.part, self.kept = path, part, kept
         self.inflated, self.crc, self.tail = 0, 0, b""
         self.is_xml = part.name.endswith((".xml", ".rels", ".vml"))
 
@@ -225,12 +213,7 @@ class _Account:
         self.tail = chunk[-16:]
         self.crc = inflating.crc32(chunk, self.crc)
         if self.kept is not None:
-            self.kept += chunk
-        if self.watcher is not None:
-            try:
-                self.watcher.feed(chunk)
-            except ValueError as exc:  # the watcher's reason, said of this part
-                raise InputRefused(path, f"is corrupt (part {part.name} {exc})") from None
+            self.kept[self.inflated - len(chunk):self.inflated] = chunk
 
 
 def _ole_reason(path: Path, kind: str) -> str:

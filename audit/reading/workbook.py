@@ -8,14 +8,18 @@ index, whatever empty rows or columns lead the sheet.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audit.errors import InputRefused
-from audit.reading.extent import EXCEL_COLUMNS, EXCEL_ROWS, Extent, ExtentWatcher
-from audit.reading.safety import check_ooxml
+from audit.reading.extent import EXCEL_COLUMNS, EXCEL_ROWS, Extent, measure
+from audit.reading.halves import find_cut, join_frames
+from audit.reading.repack import Member, Source, zip_pieces
+from audit.reading.safety import check_ooxml, inflate_part
 from audit.reading.ziplayout import Part
 
 if TYPE_CHECKING:
@@ -73,6 +77,7 @@ def normalise_header(text: str | None) -> str:
 
 
 BOOK_PARTS = (WORKBOOK_PART, "xl/_rels/workbook.xml.rels")
+PACKAGE_PARTS = ("[Content_Types].xml", "_rels/.rels")
 CELL_FLOOR = 4_000_000  # cells any sheet may reach (about 130 MB in the reader): 170,000 clients at the return's width
 BYTES_PER_CELL = 8  # a cell with a value takes more XML than this, so a sheet of n bytes holds under n / 8 of them
 COLUMN_MARGIN = 26  # columns a reader may use beyond a return's own (a provider's notes), before the sheet is absurd
@@ -90,28 +95,24 @@ class SheetEntry:
 class Workbook:
     """An untrusted workbook, checked by the safe-open layer and opened for reading.
 
-    Sheets are parsed one at a time; parsing releases the GIL, so a caller can
-    parse a big sheet on a thread and do other work meanwhile (see Sheet).
     Only visible sheets are read: a hidden sheet is never taken for the
-    return, whatever its name. Every sheet's extent (how far its cells reach)
-    is known before the reader parses anything, and a sheet that would cost
-    far more memory than its bytes justify is refused.
+    return, whatever its name. A sheet is parsed from a package rebuilt from
+    checked parts (see repack), after its XML was scanned for how far its
+    cells reach: a sheet that would cost far more memory than its bytes
+    justify is refused before the reader allocates anything. A big sheet is
+    parsed in two halves at once (see halves); parsing releases the GIL, so
+    the caller's other threads run meanwhile.
     """
 
     def __init__(self, path: Path, max_columns: int = EXCEL_COLUMNS) -> None:
-        package = check_ooxml(path, kind=WORKBOOK_KIND, required_part=WORKBOOK_PART,
-                              keep=lambda parts: set(BOOK_PARTS), watch=_watch_sheet)
-        import fastexcel
-
+        package = check_ooxml(path, kind=WORKBOOK_KIND, required_part=WORKBOOK_PART, keep=lambda parts: set(BOOK_PARTS))
         self.path = path
         self.max_columns = max_columns
-        self.sheets = _sheet_entries(path, package.kept)
-        self._extents: dict[str, Extent] = {part: extent for part, extent in package.watched.items() if extent is not None}
-        named = {entry.part: entry.name for entry in self.sheets}
-        sizes = {part.name: part.size for part in package.parts}
-        for part, extent in self._extents.items():
-            _check_extent(path, named.get(part, part), extent, _budget(sizes[part]))
-        self._reader = self._guard(lambda: fastexcel.read_excel(str(path)))
+        self.parts = {part.name: part for part in package.parts}
+        self.sheets, targets = _sheet_entries(path, package.kept)
+        sheet_parts = {entry.part for entry in self.sheets}
+        # what the reader needs beside a sheet: the package's and the workbook's own parts (styles, shared strings)
+        self.book_parts = [name for name in (*BOOK_PARTS, *PACKAGE_PARTS, *targets) if name in self.parts and name not in sheet_parts]
 
     def _find(self, name: str, hidden: bool) -> list[SheetEntry]:
         wanted = name.strip().lower()
@@ -124,23 +125,65 @@ class Workbook:
         if not found:
             return None
         entry = found[0]
-        extent = self._extents.get(entry.part or "")
-        if extent is not None and extent.columns > self.max_columns:
-            raise InputRefused(self.path, f"sheet {entry.name!r} has cells up to column {column_letter(extent.columns - 1)}, "
-                                          f"far beyond a return's columns (the limit is {column_letter(self.max_columns - 1)})")
-        return Sheet(entry.name, self._whole(entry.name))
+        part = self.parts.get(entry.part or "")
+        if part is None:
+            raise InputRefused(self.path, f"sheet {entry.name!r} points at a part the package does not have")
+        return Sheet(entry.name, self._parsed(entry.name, part))
 
     def hidden_like(self, name: str) -> list[str]:
         """Hidden sheets whose name matches `name`: never read as the return, but worth a note."""
         return [e.name for e in self._find(name, hidden=True)]
 
-    def _whole(self, name: str) -> Callable[[], tuple[pl.DataFrame, tuple[str, ...]]]:
-        """Parse the sheet now; the returned function converts it."""
-        parsed = self._guard(lambda: _parse(self._reader, name))
+    def _parsed(self, name: str, part: Part, split: bool = True) -> Callable[[], tuple[pl.DataFrame, tuple[str, ...]]]:
+        """Parse the sheet now (in halves when big); the returned function converts it."""
+        xml = inflate_part(self.path, part)
+        book = [Member.raw(self.path, self.parts[n]) for n in self.book_parts]
+        cut = find_cut(xml) if split else None
+        if cut is None:
+            whole = [xml]
+            del xml
+            parsed = self._parse_piece(name, part, whole, book)
+            return lambda: self._converted(parsed)
+        first_half, second_half = cut.halves(xml)
+        del xml  # held by the halves' views only until each is in its package
+        second: Future = Future()
+        threading.Thread(target=_into, args=(second, self._parse_piece, name, part, second_half, book),
+                         name="ost-audit-half", daemon=True).start()
+        first = self._parse_piece(name, part, first_half, book)
+
+        def joined() -> tuple[pl.DataFrame, tuple[str, ...]]:
+            frame_a, columns_a = self._converted(first, indexes=True)
+            frame_b, columns_b = self._converted(second.result(), indexes=True)
+            both = join_frames(frame_a, columns_a, frame_b, columns_b, cut.first_row)
+            if both is None:  # rows on the wrong side of the cut: the whole sheet, parsed as it is
+                return self._parsed(name, part, split=False)()
+            return both[0], tuple(column_letter(i) for i in both[1])
+        return joined
+
+    def _parse_piece(self, name: str, part: Part, pieces: list, book: list[Member]):
+        """Scan the sheet XML `pieces` for far cells, then parse them (fastexcel's ExcelSheet, None when empty).
+        `pieces` is emptied once they are in the package, so the sheet's XML is let go as soon as it can be."""
+        import fastexcel
+
+        budget = _budget(part.size)
+        try:
+            extent = measure(pieces, budget) or Extent(0, 0)
+        except ValueError as exc:  # the scan's reason, said of this part
+            raise InputRefused(self.path, f"is corrupt (part {part.name} {exc})") from None
+        _check_extent(self.path, name, extent, budget, self.max_columns)
+        source = Source(zip_pieces([*book, Member.stored(part.name, pieces)]))
+        pieces.clear()
+        try:
+            return self._guard(lambda: _parse(fastexcel.read_excel(source.source), name))
+        finally:
+            source.close()
+
+    def _converted(self, parsed, indexes: bool = False):
+        """The parsed sheet as a frame (needs the GIL throughout) and its columns' letters (or absolute indexes)."""
         if parsed is None:  # an empty sheet
-            return lambda: (_empty_frame(), ())
-        letters = tuple(column_letter(c.absolute_index) for c in parsed.available_columns())
-        return lambda: (self._guard(parsed.to_polars), letters)
+            return _empty_frame(), ()
+        columns = tuple(c.absolute_index for c in parsed.available_columns())
+        return self._guard(parsed.to_polars), columns if indexes else tuple(column_letter(i) for i in columns)
 
     def _guard(self, load):
         try:
@@ -152,29 +195,34 @@ class Workbook:
             raise InputRefused(self.path, f"could not be read as a workbook ({reason})") from None
 
 
+def _into(future: Future, work: Callable, *args) -> None:
+    try:
+        future.set_result(work(*args))
+    except BaseException as exc:  # handed to whoever waits on the future
+        future.set_exception(exc)
+
+
 def _budget(part_size: int) -> int:
     """The cells a sheet of `part_size` XML bytes may reach: what its bytes could hold, or the floor."""
     return max(CELL_FLOOR, part_size // BYTES_PER_CELL)
 
 
-def _watch_sheet(part: Part) -> ExtentWatcher | None:
-    """Every XML part is watched (a worksheet is whatever the workbook's relationships point at); the watcher
-    tells worksheets (they have `sheetData`) from the rest."""
-    return ExtentWatcher(_budget(part.size)) if part.name.endswith(".xml") else None
-
-
-def _check_extent(path: Path, sheet: str, extent: Extent, budget: int) -> None:
+def _check_extent(path: Path, sheet: str, extent: Extent, budget: int, max_columns: int) -> None:
     if extent.rows > EXCEL_ROWS or extent.columns > EXCEL_COLUMNS:
         raise InputRefused(path, f"sheet {sheet!r} has a cell reference beyond Excel's last cell (XFD1048576)")
+    if extent.columns > max_columns:
+        raise InputRefused(path, f"sheet {sheet!r} has cells up to column {column_letter(extent.columns - 1)}, "
+                                 f"far beyond a return's columns (the limit is {column_letter(max_columns - 1)})")
     if extent.cells > budget:
         raise InputRefused(path, f"sheet {sheet!r} has cells as far as row {extent.rows:,} and column "
                                  f"{column_letter(extent.columns - 1)}, so reading it means filling {extent.cells:,} cells where "
                                  f"its size allows at most {budget:,} (stray cells far from the data?)")
 
 
-def _sheet_entries(path: Path, kept: dict[str, bytearray]) -> list[SheetEntry]:
-    """The sheets the workbook part lists, in order, with the part each relationship points at
-    (resolved as calamine resolves it: `/xl/...` and `xl/...` as they are, anything else under `xl/`)."""
+def _sheet_entries(path: Path, kept: dict[str, bytearray]) -> tuple[list[SheetEntry], list[str]]:
+    """The sheets the workbook part lists, in order, with the part each relationship points at, and every part
+    the workbook's relationships point at (resolved as calamine resolves them: `/xl/...` and `xl/...` as they
+    are, anything else under `xl/`)."""
     from defusedxml.ElementTree import fromstring
 
     try:
@@ -182,16 +230,15 @@ def _sheet_entries(path: Path, kept: dict[str, bytearray]) -> list[SheetEntry]:
         rels = fromstring(bytes(kept[BOOK_PARTS[1]])) if BOOK_PARTS[1] in kept else None
     except Exception as exc:  # noqa: BLE001 - defusedxml and expat raise several kinds
         raise InputRefused(path, f"could not be read as a workbook (its workbook part is not readable XML: {exc})") from None
-    targets = {} if rels is None else {e.get("Id"): e.get("Target") or "" for e in rels.iter() if _local(e.tag) == "Relationship"}
-    entries = []
-    for e in book.iter():
-        if _local(e.tag) != "sheet":
-            continue
-        target = targets.get(_attr(e, "id"))
-        part = None if target is None else (target.lstrip("/") if target.startswith("/xl/") else
-                                            target if target.startswith("xl/") else "xl/" + target.lstrip("/"))
-        entries.append(SheetEntry(e.get("name") or "", (e.get("state") or "visible") != "visible", part))
-    return entries
+    targets = {} if rels is None else {e.get("Id"): _resolved(e.get("Target") or "") for e in rels.iter()
+                                       if _local(e.tag) == "Relationship"}
+    entries = [SheetEntry(e.get("name") or "", (e.get("state") or "visible") != "visible", targets.get(_attr(e, "id")))
+               for e in book.iter() if _local(e.tag) == "sheet"]
+    return entries, list(targets.values())
+
+
+def _resolved(target: str) -> str:
+    return target.lstrip("/") if target.startswith("/xl/") else target if target.startswith("xl/") else "xl/" + target.lstrip("/")
 
 
 def _local(tag: str) -> str:
