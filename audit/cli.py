@@ -77,9 +77,29 @@ def _stderr(message: str) -> None:
     typer.echo(visible(message), err=True)
 
 
+def _log_to_stderr() -> None:
+    """The library's own log (package `audit`, never other libraries'), each line made visible like any other."""
+    import logging
+
+    from audit.printable import visible
+
+    class Visible(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return visible(super().format(record))
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(Visible("ost-audit debug: %(message)s"))
+    logger = logging.getLogger("audit")
+    logger.handlers[:] = [handler]  # this run's stderr
+    logger.setLevel(logging.DEBUG)
+
+
 @contextmanager
 def guarded(debug: bool) -> Iterator[None]:
-    """Turn refusals and surprises into exit 2 with one sentence."""
+    """Turn refusals and surprises into exit 2 with one sentence. Under --debug, also say where a speed-up
+    fell back to the plain way (the library logs it) and show tracebacks."""
+    if debug:
+        _log_to_stderr()
     try:
         yield
     except (typer.Exit, typer.Abort, BrokenPipeError):

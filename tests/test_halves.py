@@ -145,6 +145,21 @@ def test_rows_out_of_order_are_not_joined_and_the_sheet_is_read_whole(tmp_path, 
     assert frame.equals(whole_frame) and letters == whole_letters and frame.item(2, 0) == "late"
 
 
+def test_the_fallback_is_said_under_debug_only(tmp_path, cut_everything):
+    from typer.testing import CliRunner
+
+    from audit.cli import app
+
+    rows = [_row(r, {f"A{r}": f"a{r}"}) for r in range(1, 41) if r != 3] + [_row(3, {"A3": "late"})]
+    path = _with_sheet_xml(tmp_path, _sheet_xml("".join(rows)))
+    quiet = CliRunner().invoke(app, ["validate", str(path), "--fail-on", "never"])
+    loud = CliRunner().invoke(app, ["validate", str(path), "--fail-on", "never", "--debug"])
+    assert quiet.exit_code == loud.exit_code == 0
+    assert "read whole" not in quiet.stderr
+    assert "sheet 'OST' read whole, not in halves: rows lie on the wrong side of the cut" in loud.stderr
+    assert loud.stdout == quiet.stdout
+
+
 def test_a_row_numbered_past_the_cut_in_the_first_half_is_not_joined(tmp_path, cut_everything):
     rows = [_row(90, {"A90": "early but numbered late"})] + [_row(r, {f"A{r}": f"a{r}"}) for r in range(1, 41)]
     path = _with_sheet_xml(tmp_path, _sheet_xml("".join(rows)))
@@ -274,3 +289,25 @@ def test_a_sheet_whose_relationship_points_nowhere_is_refused(tmp_path):
             zout.writestr(item.filename, data)
     with pytest.raises(InputRefused, match="points at a part the package does not have"):
         Workbook(path).sheet("OST")
+
+
+def test_far_cells_in_a_sheet_never_read_do_not_stop_the_audit(tmp_path, packages):
+    """A provider's own notes sheet reaching XFD1048576 is never parsed, so it costs nothing and is not refused."""
+    from openpyxl import load_workbook
+
+    source = write_return(tmp_path / "source.xlsx", [client(1), client(2)])
+    book = load_workbook(source)
+    book.create_sheet("Notes")["A1"] = "our own notes"
+    book.save(tmp_path / "with-notes.xlsx")
+    notes = "xl/worksheets/sheet3.xml"
+    path = tmp_path / "notes.xlsx"
+    with zipfile.ZipFile(tmp_path / "with-notes.xlsx") as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == notes:
+                data = data.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')
+            zout.writestr(name, data)
+    assert b"XFD1048576" in zipfile.ZipFile(path).read(notes)
+    result = validate_return(path)
+    assert result.clients["CLIENTID"].to_list() == ["TS000001", "TS000002"]
+    assert all(notes not in zipfile.ZipFile(io.BytesIO(p)).namelist() for p in packages)

@@ -7,6 +7,7 @@ index, whatever empty rows or columns lead the sheet.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from audit.reading.ziplayout import Part
 if TYPE_CHECKING:
     import polars as pl
 
+log = logging.getLogger(__name__)
 WORKBOOK_KIND = "Excel workbook (.xlsx)"
 WORKBOOK_PART = "xl/workbook.xml"
 
@@ -144,21 +146,30 @@ class Workbook:
             del xml
             parsed = self._parse_piece(name, part, whole, book)
             return lambda: self._converted(parsed)
-        first_half, second_half = cut.halves(xml)
+        halves = [Future(), Future()]
+        pieces = cut.halves(xml)
         del xml  # held by the halves' views only until each is in its package
-        second: Future = Future()
-        threading.Thread(target=_into, args=(second, self._parse_piece, name, part, second_half, book),
+        threading.Thread(target=_into, args=(halves[1], self._parse_piece, name, part, pieces[1], book),
                          name="ost-audit-half", daemon=True).start()
-        first = self._parse_piece(name, part, first_half, book)
+        _into(halves[0], self._parse_piece, name, part, pieces[0], book)
+        del pieces
 
         def joined() -> tuple[pl.DataFrame, tuple[str, ...]]:
-            frame_a, columns_a = self._converted(first, indexes=True)
-            frame_b, columns_b = self._converted(second.result(), indexes=True)
+            try:
+                frame_a, columns_a = self._converted(halves[0].result(), indexes=True)
+                frame_b, columns_b = self._converted(halves[1].result(), indexes=True)
+            except InputRefused as exc:  # said again by the whole sheet if it is the sheet's fault, not the cut's
+                return self._whole_after(name, part, f"a half was refused ({exc.reason})")
             both = join_frames(frame_a, columns_a, frame_b, columns_b, cut.first_row)
-            if both is None:  # rows on the wrong side of the cut: the whole sheet, parsed as it is
-                return self._parsed(name, part, split=False)()
+            if both is None:
+                return self._whole_after(name, part, f"rows lie on the wrong side of the cut before row {cut.first_row}")
             return both[0], tuple(column_letter(i) for i in both[1])
         return joined
+
+    def _whole_after(self, name: str, part: Part, why: str) -> tuple[pl.DataFrame, tuple[str, ...]]:
+        """The sheet parsed whole, when its halves could not stand for it: slower, never wrong (said under --debug)."""
+        log.debug("%s: sheet %r read whole, not in halves: %s", self.path, name, why)
+        return self._parsed(name, part, split=False)()
 
     def _parse_piece(self, name: str, part: Part, pieces: list, book: list[Member]):
         """Scan the sheet XML `pieces` for far cells, then parse them (fastexcel's ExcelSheet, None when empty).
