@@ -204,8 +204,8 @@ def test_text_output_and_report_show_review_apart(tmp_path):
     write(folder, "# Specification\n\n## Payment by Results\n\nSuccessful completions will be counted.\n\n"
                   "Methadone prescribing shall not exceed 12 months.\n", "spec.md")
     text = runner.invoke(app, ["contracts", str(folder)]).stdout
-    assert "PAYS_FOR_COMPLETION review, score" in text and "(1 to review)" in text
-    assert text.index("TIME_LIMIT") < text.index("PAYS_FOR_COMPLETION review")  # clear first, review after
+    assert "PAYS_FOR_COMPLETION, review, score" in text and "(1 to review)" in text
+    assert text.index("TIME_LIMIT") < text.index("PAYS_FOR_COMPLETION, review")  # clear first, review after
     area = audit_area([folder])
     assert area.verdicts == {"pays_for_completion": "review", "time_limits": "yes"}
     html = render_report(area)

@@ -268,7 +268,7 @@ def test_bidi_overrides_from_a_return_are_shown_not_obeyed(tmp_path):
 
 
 def test_contract_codes_shown_beside_their_words(area_dir):
-    from audit.reporting.report import CATEGORY_WORDS, VERDICT_WORDS
+    from audit.contracts.categories import CATEGORY_WORDS, VERDICT_WORDS
 
     area = audit_area([area_dir])
     html = re.sub(r"\s+", " ", render_report(area))

@@ -24,14 +24,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from audit.contracts.categories import MONITORS, NEITHER, NO_TIME_LIMIT, PAYS, TIME_LIMIT
 from audit.contracts.patterns import PATTERNS
 from audit.contracts.stance import Sentence, sentences
 
-PAYS = "PAYS_FOR_COMPLETION"
-MONITORS = "MONITORS_COMPLETION"
-TIME_LIMIT = "TIME_LIMIT"
-NO_TIME_LIMIT = "NO_TIME_LIMIT"
-NEITHER = "NEITHER"
 CLEAR, REVIEW = "clear", "review"
 
 REFERS_BACK = re.compile(r"\b(?:this|these|such|that|those)\b|\bthe\s+(?:target|KPI|indicator|measure|outcome)s?\b|\bachiev\w*|\bperformance\b|"

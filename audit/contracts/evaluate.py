@@ -13,9 +13,8 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from audit.contracts.detect import CLEAR, MONITORS, NEITHER, NO_TIME_LIMIT, PAYS, REVIEW, TIME_LIMIT, judge, label_of
-
-CATEGORIES = (PAYS, MONITORS, TIME_LIMIT, NO_TIME_LIMIT, NEITHER)
+from audit.contracts.categories import CATEGORIES, NEITHER, NO_TIME_LIMIT, PAYS, TIME_LIMIT
+from audit.contracts.detect import CLEAR, REVIEW, judge, label_of
 
 
 def load_labelled(path: str | Path) -> list[dict]:

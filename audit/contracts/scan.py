@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audit.contracts.detect import CLEAR, MONITORS, NO_TIME_LIMIT, PAYS, REVIEW, TIME_LIMIT, Context, Judgement, judge
+from audit.contracts.categories import MONITORS, NO_TIME_LIMIT, PAYS, TIME_LIMIT, YES_NO
+from audit.contracts.detect import CLEAR, REVIEW, Context, Judgement, judge
 from audit.contracts.extract import SUFFIXES, extract
 from audit.contracts.passages import Passage, clause_number
 from audit.errors import InputRefused
@@ -31,7 +32,6 @@ REVIEW_MESSAGES = {
 CITATION = ("National harm-reduction review recommendations: contracts must not pay for 'successful completion' "
             "and must not time-limit OST; ACMD report on time-limiting OST (2014)")
 ITEM_RE = re.compile(r"^\s*(?:[-*\u2022\u2013]|\([a-z0-9]{1,4}\)|[a-z]\))\s+")
-YES_NO = {"pays_for_completion": (PAYS, MONITORS), "time_limits": (TIME_LIMIT, NO_TIME_LIMIT)}
 
 
 @dataclass

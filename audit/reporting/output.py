@@ -276,22 +276,23 @@ def rules_data(guideline) -> list[dict[str, Any]]:
 
 def text_contracts(console, scans, quiet: bool = False) -> None:
     """Verdicts first, then the evidence quotes with their places, then the passages to review, most likely first."""
+    from audit.contracts.categories import CATEGORY_WORDS, QUESTION_WORDS
     from audit.contracts.scan import review_rank
 
     for number, scan in enumerate(scans):
-        v = scan.verdicts
         console.print(("" if number == 0 else "\n") + f"[bold underline]{markup(scan.file)}[/bold underline]")
-        console.print(f"  pays for successful completion: [bold]{v['pays_for_completion']}[/bold]    "
-                      f"time limits on treatment: [bold]{v['time_limits']}[/bold]")
+        for key, question in QUESTION_WORDS.items():
+            console.print(f"  {question}: [bold]{scan.verdicts[key]}[/bold]")
         if quiet:
             continue
         review = review_rank(scan.findings)
         for f in [f for f in worst_first(scan.findings) if f not in review] + review:
             style = SEVERITY_STYLE[f.severity.value]
-            category = f.extra.get("category", f.rule)
+            category = f.extra.get("category")
+            named = f"[{style}]{CATEGORY_WORDS[category]}[/{style}] {category}" if category else f"[{style}]{f.rule}[/{style}]"
             details = f.extra.get("details") or {}
-            tier = f" review, score {details.get('score')}" if f in review else ""
-            console.print(f"    [{style}]{category}{tier}[/{style}] {markup(f.location.label())} ({f.rule})")
+            tier = f", review, score {details.get('score')}" if f in review else ""
+            console.print(f"    {named}{tier} {markup(f.location.label())} ({f.rule})")
             if "marked" in details:
                 console.print(f"      \"{markup(details['marked'])}\"")
             else:

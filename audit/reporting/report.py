@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from audit.contracts.categories import CATEGORY_WORDS, QUESTION_WORDS, VERDICT_WORDS
 from audit.contracts.scan import review_rank
 from audit.findings import Finding, summarise, worst_first
 from audit.reporting.area import AreaAudit
@@ -19,19 +20,6 @@ from audit.resources import data_dir
 from audit.returns.schema import load_schema
 from audit.xlsx_write import write_atomic
 
-VERDICT_WORDS = {
-    "pays_for_completion": {"yes": "Pays for successful completion", "no": "Does not pay for completion (stated)",
-                            "review": "Passages to read: may pay for completion",
-                            "no-evidence": "No evidence either way on payment for completion",
-                            "no-text-layer": "Contract has no text layer (scanned image)", "no-contract": "No contract supplied"},
-    "time_limits": {"yes": "Time-limits treatment", "review": "Passages to read: may time-limit treatment",
-                    "no": "States treatment is not time-limited",
-                    "no-evidence": "No evidence either way on time limits",
-                    "no-text-layer": "Contract has no text layer (scanned image)", "no-contract": "No contract supplied"},
-}
-CATEGORY_WORDS = {"PAYS_FOR_COMPLETION": "pays for successful completion", "MONITORS_COMPLETION": "counts completions, no payment tied",
-                  "TIME_LIMIT": "time-limits treatment", "NO_TIME_LIMIT": "says treatment is not time-limited",
-                  "NEITHER": "neither"}
 VERDICT_CLASS = {"yes": "bad", "review": "warning", "no": "good", "no-evidence": "neutral", "no-text-layer": "neutral", "no-contract": "neutral"}
 
 
@@ -40,7 +28,8 @@ def environment() -> Environment:
     """One Jinja environment per process, so templates compile once (compare renders one report per area)."""
     env = Environment(loader=FileSystemLoader(str(data_dir("templates"))), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True, finalize=_shown)
-    env.globals.update(verdict_words=VERDICT_WORDS, category_words=CATEGORY_WORDS)  # codes shown beside their words
+    # codes shown beside their words, read from the contract vocabulary (audit/contracts/categories.py)
+    env.globals.update(verdict_words=VERDICT_WORDS, category_words=CATEGORY_WORDS, question_words=QUESTION_WORDS)
     env.filters["pct"] = lambda v: "-" if v is None else f"{100 * v:.1f}%"
     env.filters["num"] = lambda v: "-" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
     env.filters["plural"] = plural  # `{{ n | plural("client") }}`: the same agreement as the terminal's
