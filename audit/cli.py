@@ -137,6 +137,14 @@ def with_progress(total: int, enabled: bool, work: Callable[[Callable[[str], Non
         done()
 
 
+def said(message: str) -> None:
+    """A command's text on stderr (compare's status), wrapped to the terminal as its stdout text is."""
+    from audit.printable import markup
+    from audit.reporting.output import hang, make_console
+
+    hang(make_console(sys.stderr, colour=False), "", markup(message), more=2)
+
+
 def wrote(what: str, quiet: bool) -> None:
     """The one line on stderr saying where a file went (none with --quiet)."""
     if not quiet:
@@ -377,7 +385,7 @@ def compare(
         written = [f"{p}" + (f" (area pages in {pages_folder(p)}/)" if p is page and pages else "")
                    for p in (page, csv_path) if p is not None]
         if not quiet and (written or format is Format.text):
-            _stderr(status_line(comparison) + (f": wrote {' and '.join(written)}" if written else ""))
+            said(status_line(comparison) + (f": wrote {' and '.join(written)}" if written else ""))
     raise typer.Exit(exit_code(comparison.findings, fail_on))
 
 

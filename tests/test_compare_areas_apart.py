@@ -144,7 +144,7 @@ def test_the_summary_line_counts_areas_by_status(tmp_path):
     result = runner.invoke(app, ["compare", str(tmp_path / "areas"), "-o", str(tmp_path / "c.html"),
                                  "--csv", str(tmp_path / "c.csv")])
     assert result.exit_code == 0
-    assert result.stderr.startswith("compared 2 areas (1 ok, 1 no-return): wrote ")
+    assert " ".join(result.stderr.split()).startswith("compared 2 areas (1 ok, 1 no-return): wrote ")  # as wrapped
     rows = list(csv.DictReader((tmp_path / "c.csv").open(encoding="utf-8")))
     assert {r["area_name"]: r["status"] for r in rows} == {"Alpha": "ok", "empty": "no-return"}
     assert [r["reason"] for r in rows if r["status"] == "no-return"] == ["no usable return: indicators could not be computed"]

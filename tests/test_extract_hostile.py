@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import resource
 import subprocess
@@ -101,7 +102,9 @@ ATTACKS = {  # name -> (make, expected exit codes, words in the refusal, or in w
 
 def run(*args: str) -> tuple[int, str, str, float]:
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "audit", *args], capture_output=True, timeout=GUARD_SECONDS * 2)
+    # wide text, one line per note: the notes are looked for whole, not how they wrap (test_text_width.py)
+    proc = subprocess.run([sys.executable, "-m", "audit", *args], capture_output=True, timeout=GUARD_SECONDS * 2,
+                          env={**os.environ, "COLUMNS": "1000"})
     return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8"), time.monotonic() - start
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 import unicodedata
@@ -40,8 +41,9 @@ def hidden_in(text: str, allowed: set[str] = OUTPUT_SEPARATORS) -> list[str]:
 
 
 def run(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    # wide text, one line per finding: these tests read what is shown, not how it wraps (test_text_width.py)
     return subprocess.run([sys.executable, "-m", "audit", *args], cwd=cwd, capture_output=True, text=True,
-                          encoding="utf-8", errors="strict", timeout=timeout)
+                          encoding="utf-8", errors="strict", timeout=timeout, env={**os.environ, "COLUMNS": "1000"})
 
 
 def assert_clean(result: subprocess.CompletedProcess, *files: Path, csv_files: tuple[Path, ...] = ()) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -13,7 +14,7 @@ from audit import __version__
 from audit.errors import InputRefused
 from audit.findings import Finding, summarise, worst_first, write_findings_json
 from audit.prescribing.conditions import describe
-from audit.printable import json_safe, markup, visible
+from audit.printable import json_safe, markup
 from audit.xlsx_write import write_atomic
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -99,9 +100,15 @@ def text_findings(console, findings: list[Finding], *, show_all: bool = False, i
     for f in findings:
         by_file[f.location.file].append(f)
     for number, (file, items) in enumerate(sorted(by_file.items())):
-        console.print(("" if number == 0 else "\n") + f"[bold underline]{markup(file)}[/bold underline]: "
-                      f"{counts_words(summarise(items))}")
+        heading(console, f"[bold underline]{markup(file)}[/bold underline]: {counts_words(summarise(items))}", number)
         text_groups(console, items, show_all=show_all, indent=indent)
+
+
+def heading(console, text: str, number: int) -> None:
+    """A file's heading line, a blank line before every one but the first; a long one continues two columns in."""
+    if number:
+        console.print()
+    hang(console, "", text, more=2)
 
 
 def text_groups(console, findings: list[Finding], *, show_all: bool = False, indent: str = "  ") -> None:
@@ -112,19 +119,19 @@ def text_groups(console, findings: list[Finding], *, show_all: bool = False, ind
         style = SEVERITY_STYLE[first.severity.value]
         where = " ".join(markup(part) for part in (first.location.sheet, first.location.column) if part)
         what = plural(len(items), "cell") if first.location.cell else plural(len(items), "place")
-        console.print(f"{indent}[{style}]{first.severity.value:<7}[/{style}] [bold]{first.rule}[/bold]"
-                      f"{' ' + where if where else ''}, {what}: {places_text(items, None if show_all else SHOWN_PLACES)}")
+        hang(console, f"{indent}[{style}]{first.severity.value:<7}[/{style}] ", f"[bold]{first.rule}[/bold]"
+             f"{' ' + where if where else ''}, {what}: {places_text(items, None if show_all else SHOWN_PLACES)}")
         pad = indent + " " * 8
         if show_all and len(items) > 1:
             for f in items:
-                console.print(f"{pad}{markup(f.location.label())}: {markup(f.message)}")
+                hang(console, pad, f"{markup(f.location.label())}: {markup(f.message)}", more=2)
         else:
-            console.print(f"{pad}{markup(first.message)}" + (f"  [dim](the first of {len(items)})[/dim]" if len(items) > 1 else ""))
+            hang(console, pad, markup(first.message) + (f"  [dim](the first of {len(items)})[/dim]" if len(items) > 1 else ""), more=2)
         if first.fix:
-            console.print(f"{pad}[dim]fix: {markup(first.fix)}[/dim]")
+            hang(console, f"{pad}[dim]fix:[/dim] ", f"[dim]{markup(first.fix)}[/dim]")
         hidden += 0 if show_all else max(0, len(items) - SHOWN_PLACES)
     if hidden:
-        console.print(f"{indent}[dim]{plural(hidden, 'more place')} not listed: --all lists every one[/dim]")
+        hang(console, indent, f"[dim]{plural(hidden, 'more place')} not listed: --all lists every one[/dim]", more=2)
 
 
 def summary_line(findings: list[Finding], what: str) -> str:
@@ -136,10 +143,34 @@ def counts_line(counts: dict[str, int], what: str) -> str:
 
 
 def make_console(stream=None, colour: bool | None = None):
+    """A terminal's console is as wide as the terminal; a pipe's or a file's is `file_width()`."""
     from rich.console import Console
 
-    return Console(file=stream, highlight=False, soft_wrap=True, force_terminal=colour, no_color=colour is False,
-                   width=200 if stream is not None and not getattr(stream, "isatty", lambda: False)() else None)
+    return Console(file=stream, highlight=False, force_terminal=colour, no_color=colour is False,
+                   width=file_width() if stream is not None and not getattr(stream, "isatty", lambda: False)() else None)
+
+
+def file_width() -> int:
+    """Text for a pipe or a file wraps at COLUMNS when it is set, else at 80: a width every reader and editor shows."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) >= MIN_WIDTH else 80
+
+
+MIN_WIDTH = 40  # narrower, a hanging line would have no room for its text
+
+
+def hang(console, lead: str, body: str = "", more: int = 0) -> None:
+    """One line of output wrapped to the console: `lead`, then `body` (both rich markup), each continuation line
+    starting under the body's first character, `more` columns further in (2 where the lead is only indentation,
+    so a continuation never looks like the next line)."""
+    from rich.text import Text
+
+    first = Text.from_markup(lead)
+    under = first.cell_len + more
+    lines = Text.from_markup(body).wrap(console, max(MIN_WIDTH // 2, console.width - under))
+    for number, line in enumerate(lines or [Text()]):
+        line.rstrip()
+        console.print(Text.assemble(first if number == 0 else " " * under, line), soft_wrap=True)
 
 
 def capture_text(render) -> str:
@@ -198,12 +229,13 @@ def text_doses(console, audits, quiet: bool = False, show_all: bool = False) -> 
     for number, audit in enumerate(audits):
         v = audit.validated
         sub = v.submission
-        console.print(("" if number == 0 else "\n") + f"[bold underline]{markup(v.path)}[/bold underline]  "
-                      f"{markup(str(sub.get('LA_NAME', '?')))} / {markup(str(sub.get('PROVIDER_NAME', '?')))}, "
-                      f"{markup(sub.get('PERIOD_START', '?'))} to {markup(sub.get('PERIOD_END', '?'))}, guideline {markup(audit.guideline.id)}")
+        heading(console, f"[bold underline]{markup(v.path)}[/bold underline]  "
+                f"{markup(str(sub.get('LA_NAME', '?')))} / {markup(str(sub.get('PROVIDER_NAME', '?')))}, "
+                f"{markup(sub.get('PERIOD_START', '?'))} to {markup(sub.get('PERIOD_END', '?'))}, guideline {markup(audit.guideline.id)}",
+                number)
         meds = Table(title="By medication", title_justify="left")
         for col in ("medication", "clients", "median mg", "maintenance", "in optimal band"):
-            meds.add_column(col, justify="left" if col == "medication" else "right")
+            meds.add_column(col, justify="left" if col == "medication" else "right", overflow="fold")
         for row in audit.by_medication():
             band = row["optimal_band"]
             share = (f"{row['in_band']}/{row['maintenance']} ({band[0]:g}-{band[1]:g} mg)"
@@ -212,16 +244,16 @@ def text_doses(console, audits, quiet: bool = False, show_all: bool = False) -> 
         console.print(meds)
         table = Table(title="Indicators (95% Wilson interval)", title_justify="left")
         for col in ("indicator", "numerator", "denominator", "value", "95% CI"):
-            table.add_column(col, justify="left" if col == "indicator" else "right")
+            table.add_column(col, justify="left" if col == "indicator" else "right", overflow="fold")
         for ind in audit.indicators:
             ci = "-" if ind.ci_low is None else f"{percent(ind.ci_low)} to {percent(ind.ci_high)}"
             table.add_row(markup(ind.label), str(ind.numerator), str(ind.denominator), percent(ind.value), ci)
         console.print(table)
         if audit.not_judged:
-            console.print("[bold]Not judged[/bold] (a field the rule needs failed validation):")
+            hang(console, "", "[bold]Not judged[/bold] (a field the rule needs failed validation):", more=2)
             for nj in audit.not_judged:
                 why = ", ".join(f"{k} {n}" for k, n in nj.reasons.items())
-                console.print(f"  {nj.rule}: {plural(nj.count, 'client')} ({markup(why)})")
+                hang(console, f"  {nj.rule}: ", f"{plural(nj.count, 'client')} ({markup(why)})")
         if quiet:
             continue
         by_rule: dict[str, list[Finding]] = defaultdict(list)
@@ -229,33 +261,32 @@ def text_doses(console, audits, quiet: bool = False, show_all: bool = False) -> 
             by_rule[f.rule].append(f)
         for rule_id, items in sorted(by_rule.items(), key=lambda kv: (kv[1][0].severity.rank, -len(kv[1]), kv[0])):
             rule = audit.guideline.rule(rule_id)
-            console.print(f"\n  [bold]{rule_id}[/bold] {markup(rule.title)}: {plural(len(items), 'client')}")
-            console.print(f"    [dim]{markup(rule.citation)}[/dim]")
+            console.print()
+            hang(console, f"  [bold]{rule_id}[/bold] ", f"{markup(rule.title)}: {plural(len(items), 'client')}")
+            hang(console, "    ", f"[dim]{markup(rule.citation)}[/dim]", more=2)
             for f in items if show_all else items[:SHOWN_PLACES]:
                 style = SEVERITY_STYLE[f.severity.value]
-                console.print(f"    [{style}]{f.severity.value:<7}[/{style}] {markup(f.location.label()):<10} {markup(str(f.client))}: {markup(f.message)}")
+                hang(console, f"    [{style}]{f.severity.value:<7}[/{style}] ",
+                     f"{markup(f.location.label()):<10} {markup(str(f.client))}: {markup(f.message)}")
             if not show_all and len(items) > SHOWN_PLACES:
-                console.print(f"    [dim]and {plural(len(items) - SHOWN_PLACES, 'more client')} (--all lists every one)[/dim]")
+                hang(console, "    ", f"[dim]and {plural(len(items) - SHOWN_PLACES, 'more client')} (--all lists every one)[/dim]", more=2)
         if audit.validated.findings:
             errors = [f for f in audit.validated.findings if f.severity.value == "error"]
-            console.print(f"\n  validation: {counts_words(summarise(audit.validated.findings))} (`ost-audit validate` for each cell)")
+            console.print()
+            hang(console, "  validation: ", f"{counts_words(summarise(audit.validated.findings))} (`ost-audit validate` for each cell)")
             text_groups(console, errors, show_all=show_all, indent="    ")
 
 
 def text_rules(console, guideline) -> None:
     """One block per rule, its id alone on a line (never cut), the rest wrapped and indented to the terminal."""
-    import textwrap
-
-    for part in textwrap.wrap(visible(f"{guideline.id}: {guideline.title}"), width=max(40, console.width)):
-        console.print(markup(part))
+    hang(console, "", markup(f"{guideline.id}: {guideline.title}"))
     for rule in guideline.rules:
         severity = rule.severity + "".join(f"; {e.severity} when {describe(e.when)}" for e in rule.escalate)
         lowered = "a clinical note lowers it" if rule.lowered_by_note else "a note does not lower it"
         console.print(f"\n[bold]{markup(rule.id)}[/bold]")
         for line in [f"{severity}; {lowered}; confidence {rule.confidence}", f"applies when: {rule.condition_text()}",
                      *citation_text(rule).splitlines()]:
-            for part in textwrap.wrap(visible(line), width=max(40, console.width - 2), break_on_hyphens=False):
-                console.print("  " + markup(part))
+            hang(console, "  ", markup(line))
 
 
 def citation_text(rule) -> str:
@@ -280,9 +311,9 @@ def text_contracts(console, scans, quiet: bool = False) -> None:
     from audit.contracts.scan import review_rank
 
     for number, scan in enumerate(scans):
-        console.print(("" if number == 0 else "\n") + f"[bold underline]{markup(scan.file)}[/bold underline]")
+        heading(console, f"[bold underline]{markup(scan.file)}[/bold underline]", number)
         for key, question in QUESTION_WORDS.items():
-            console.print(f"  {question}: [bold]{scan.verdicts[key]}[/bold]")
+            hang(console, f"  {question}: ", f"[bold]{scan.verdicts[key]}[/bold]")
         if quiet:
             continue
         review = review_rank(scan.findings)
@@ -292,14 +323,15 @@ def text_contracts(console, scans, quiet: bool = False) -> None:
             named = f"[{style}]{CATEGORY_WORDS[category]}[/{style}] {category}" if category else f"[{style}]{f.rule}[/{style}]"
             details = f.extra.get("details") or {}
             tier = f", review, score {details.get('score')}" if f in review else ""
-            console.print(f"    {named}{tier} {markup(f.location.label())} ({f.rule})")
+            hang(console, "    ", f"{named}{tier} {markup(f.location.label())} ({f.rule})", more=2)
             if "marked" in details:
-                console.print(f"      \"{markup(details['marked'])}\"")
+                hang(console, '      "', f'{markup(details["marked"])}"')
             else:
-                console.print(f"      {markup(f.message)}")
+                hang(console, "      ", markup(f.message), more=2)
 
     def count(key: str, value: str) -> int:
         return sum(s.verdicts[key] == value for s in scans)
-    console.print(f"\n{plural(len(scans), 'contract')} scanned: {count('pays_for_completion', 'yes')} pay for completion "
-                  f"({count('pays_for_completion', 'review')} to review), {count('time_limits', 'yes')} time-limit "
-                  f"treatment ({count('time_limits', 'review')} to review)")
+    console.print()
+    hang(console, "", f"{plural(len(scans), 'contract')} scanned: {count('pays_for_completion', 'yes')} pay for completion "
+         f"({count('pays_for_completion', 'review')} to review), {count('time_limits', 'yes')} time-limit "
+         f"treatment ({count('time_limits', 'review')} to review)", more=2)
