@@ -54,6 +54,7 @@ def test_compare_page_heads_each_question_with_its_words(tmp_path):
     page = tmp_path / "c.html"
     assert CliRunner().invoke(app, ["compare", str(areas), "--output", str(page)]).exit_code == 0
     html = " ".join(page.read_text(encoding="utf-8").split())
+    assert "OST audit: 1 area compared" in html  # the terminal's plural
     for key, question in QUESTION_WORDS.items():
         assert f"<th>{question}</th>" in html
         assert f'data-label="{question}"' in html

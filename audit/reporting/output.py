@@ -222,10 +222,18 @@ def percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
-def text_doses(console, audits, quiet: bool = False, show_all: bool = False) -> None:
-    """For a clinical lead: by medication, indicators, then findings by rule (first few clients, or all), worst first."""
+def text_table(title: str, columns: tuple[str, ...]):
+    """A table of names then figures: the first column left, the figures right; a word too long folds, never cut."""
     from rich.table import Table
 
+    table = Table(title=title, title_justify="left")
+    for number, column in enumerate(columns):
+        table.add_column(column, justify="right" if number else "left", overflow="fold")
+    return table
+
+
+def text_doses(console, audits, quiet: bool = False, show_all: bool = False) -> None:
+    """For a clinical lead: by medication, indicators, then findings by rule (first few clients, or all), worst first."""
     for number, audit in enumerate(audits):
         v = audit.validated
         sub = v.submission
@@ -233,18 +241,14 @@ def text_doses(console, audits, quiet: bool = False, show_all: bool = False) -> 
                 f"{markup(str(sub.get('LA_NAME', '?')))} / {markup(str(sub.get('PROVIDER_NAME', '?')))}, "
                 f"{markup(sub.get('PERIOD_START', '?'))} to {markup(sub.get('PERIOD_END', '?'))}, guideline {markup(audit.guideline.id)}",
                 number)
-        meds = Table(title="By medication", title_justify="left")
-        for col in ("medication", "clients", "median mg", "maintenance", "in optimal band"):
-            meds.add_column(col, justify="left" if col == "medication" else "right", overflow="fold")
+        meds = text_table("By medication", ("medication", "clients", "median mg", "maintenance", "in optimal band"))
         for row in audit.by_medication():
             band = row["optimal_band"]
             share = (f"{row['in_band']}/{row['maintenance']} ({band[0]:g}-{band[1]:g} mg)"
                      if band and row["in_band"] is not None else "-")
             meds.add_row(markup(row["medication"]), str(row["clients"]), f"{row['median_dose']:g}", str(row["maintenance"]), share)
         console.print(meds)
-        table = Table(title="Indicators (95% Wilson interval)", title_justify="left")
-        for col in ("indicator", "numerator", "denominator", "value", "95% CI"):
-            table.add_column(col, justify="left" if col == "indicator" else "right", overflow="fold")
+        table = text_table("Indicators (95% Wilson interval)", ("indicator", "numerator", "denominator", "value", "95% CI"))
         for ind in audit.indicators:
             ci = "-" if ind.ci_low is None else f"{percent(ind.ci_low)} to {percent(ind.ci_high)}"
             table.add_row(markup(ind.label), str(ind.numerator), str(ind.denominator), percent(ind.value), ci)
