@@ -67,3 +67,23 @@ def test_a_wider_terminal_gets_one_line_per_finding():
     narrow = CliRunner().invoke(app, COMMANDS["contracts"], env={"COLUMNS": "80"}).stdout
     assert len(lines_of(wide)) < len(lines_of(narrow))
     assert " ".join(wide.split()) == " ".join(narrow.split())  # the same words, only wrapped
+
+
+def test_hang_continues_under_the_text_or_further_in():
+    import io
+
+    from rich.console import Console
+
+    from audit.reporting.output import hang
+
+    words = "one two three four five six seven eight nine ten"
+    for lead, more, under in (("  label ", 0, 8), ("    ", 2, 6)):
+        buffer = io.StringIO()
+        hang(Console(file=buffer, width=30, color_system=None), lead, words, more=more)
+        lines = buffer.getvalue().splitlines()
+        assert lines[0].startswith(lead + "one") and len(lines) > 1 and max(map(len, lines)) <= 30
+        assert all(line[:under].isspace() and not line[under].isspace() and line == line.rstrip() for line in lines[1:])
+        assert " ".join(" ".join(lines).split()) == " ".join((lead + words).split())
+    buffer = io.StringIO()
+    hang(Console(file=buffer, width=30, color_system=None), "  ", "short", more=2)
+    assert buffer.getvalue() == "  short\n"

@@ -165,12 +165,16 @@ def hang(console, lead: str, body: str = "", more: int = 0) -> None:
     so a continuation never looks like the next line)."""
     from rich.text import Text
 
-    first = Text.from_markup(lead)
+    first, text, width = Text.from_markup(lead), Text.from_markup(body), console.width
+    if first.cell_len + text.cell_len <= width:  # most lines fit: no wrapping to work out (--all prints thousands)
+        console.print(Text.assemble(first, text), soft_wrap=True)
+        return
     under = first.cell_len + more
-    lines = Text.from_markup(body).wrap(console, max(MIN_WIDTH // 2, console.width - under))
-    for number, line in enumerate(lines or [Text()]):
+    lines = text.wrap(console, max(MIN_WIDTH // 2, width - under))
+    for line in lines:
         line.rstrip()
-        console.print(Text.assemble(first if number == 0 else " " * under, line), soft_wrap=True)
+    console.print(Text("\n").join(Text.assemble(first if n == 0 else " " * under, line) for n, line in enumerate(lines)),
+                  soft_wrap=True)
 
 
 def capture_text(render) -> str:
