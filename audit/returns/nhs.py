@@ -36,29 +36,38 @@ _ASCII_DIGITS = [str(d) for _ in DIGIT_ZEROS[1:] for d in range(10)]
 SEPARATOR = r"[^\p{L}\p{N}]"
 PREFIX = rf"(?i:{SEPARATOR}*nhs(?:{SEPARATOR}*(?:number|num|nr|no))?)"
 SHAPE = rf"^{PREFIX}?{SEPARATOR}*(?:[0-9]{SEPARATOR}*){{10}}$"
-
-
-def normalised(text: pl.Expr) -> pl.Expr:
-    """Steps 1 and 2: NFKC and ASCII digits. Only non-ASCII cells pay for them (ids rarely are)."""
-    text = text.cast(pl.String)
-    wide = pl.when(text.str.contains(r"[^\x00-\x7f]")).then(text)
-    return pl.coalesce(wide.str.normalize("NFKC").str.replace_many(_OTHER_DIGITS, _ASCII_DIGITS), text)
+NON_ASCII = r"[^\x00-\x7f]"
 
 
 def nhs_digits(text: pl.Expr) -> pl.Expr:
     """The ten digits of an id that is an NHS number by the rule above; null for any other id."""
-    norm = normalised(text)
-    # one regex over every cell; the digits are picked out only where it matched (client ids rarely do)
-    digits = pl.when(norm.str.contains(SHAPE)).then(norm).str.replace_all(r"[^0-9]", "", literal=False)
-    return pl.when(digits.map_batches(_check_digit_fits, return_dtype=pl.Boolean, is_elementwise=True)).then(digits)
+    return text.cast(pl.String).map_batches(_nhs_digits, return_dtype=pl.String, is_elementwise=True)
+
+
+def _nhs_digits(text: pl.Series) -> pl.Series:
+    """`nhs_digits` over a whole column, each step once.
+
+    A step no cell needs is skipped: ids are rarely non-ASCII (building the digit table costs about
+    a millisecond) and more rarely have an NHS number's shape. Validation masks each kind of
+    finding's values apart, in dozens of small queries, so this keeps every one of them cheap.
+    """
+    t = pl.col("t")
+    frame = text.rename("t").to_frame()
+    if text.str.contains(NON_ASCII).any():  # steps 1 and 2, for the non-ASCII cells only
+        wide = pl.when(t.str.contains(NON_ASCII)).then(t)
+        frame = frame.select(pl.coalesce(wide.str.normalize("NFKC").str.replace_many(_OTHER_DIGITS, _ASCII_DIGITS), t).alias("t"))
+    digits = frame.select(pl.when(t.str.contains(SHAPE)).then(t).str.replace_all(r"[^0-9]", "")).to_series()
+    if digits.null_count() == len(digits):
+        return digits.rename(text.name)
+    return digits.to_frame("t").select(pl.when(_check_digit_fits(digits)).then(t)).to_series().rename(text.name)
 
 
 def _check_digit_fits(digits: pl.Series) -> pl.Series:
     """Modulus 11 over a whole column of ten-digit texts (null elsewhere).
 
     With weights 10..2 on the first nine digits and 1 on the check digit, the sum is a multiple of
-    11 exactly when the check digit is right (a required check digit of 10 cannot be met). A batch
-    function, so the column of digits is made once rather than once per digit.
+    11 exactly when the check digit is right (a required check digit of 10 cannot be met). Over a
+    Series, so the column of digits is made once rather than once per digit.
     """
     number = digits.cast(pl.Int64, strict=False)
     total = sum((number // 10 ** (9 - i)) % 10 * (10 - i) for i in range(10))
