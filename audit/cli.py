@@ -212,10 +212,11 @@ def validate(
 ) -> None:
     """Check returns against the ost-return-v1 schema; every fault by cell."""
     with guarded(debug):
+        from audit.findings import fails_counts
         from audit.reading.column_map import schema_with_columns
         from audit.reading.return_kind import refuse_non_returns
-        from audit.reporting.output import envelope, guard_outputs, plural, summary_line, text_findings, to_json
-        from audit.returns.validate import validate_returns
+        from audit.reporting.output import counts_line, envelope_stream, guard_outputs, plural, text_findings
+        from audit.returns.validate import counts_of, findings_frame_of, validate_returns
 
         refuse_non_returns(files)
         guard_outputs({"--output": output, "--annotate": annotate}, files)
@@ -229,16 +230,18 @@ def validate(
                 raise InputRefused(annotate, "--annotate takes exactly one return")
             annotate_return(results[0], annotate)
             wrote(f"the annotated copy to {annotate}", quiet)
-        findings = [f for r in results for f in r.findings]
+        counts = counts_of(results)
 
         def text(console) -> None:
+            findings = [f for r in results for f in r.findings]
             if not quiet and findings:
                 text_findings(console, findings, show_all=show_all)
                 console.print()
-            console.print(summary_line(findings, f"{plural(len(results), 'return')} checked"))
+            console.print(counts_line(counts, f"{plural(len(results), 'return')} checked"))
         show(format, output, files, quiet, text=text,
-             json=lambda: to_json(envelope("validate", [{"path": r.path, "sha256": r.sha256} for r in results], findings)))
-    raise typer.Exit(exit_code(findings, fail_on))
+             json=lambda: envelope_stream("validate", [{"path": r.path, "sha256": r.sha256} for r in results],
+                                          findings_frame_of(results), counts, one_a_line=False))
+    raise typer.Exit(1 if fails_counts(counts, fail_on.value) else 0)
 
 
 @app.command()

@@ -169,17 +169,18 @@ def findings_frame(findings: list[Finding]):
 
 
 def sort_findings_frame(frame):
-    """Worst first, then by file, sheet, row, column and rule: the order of `worst_first`."""
+    """Worst first, then by file, sheet, row, column and rule: the order of `worst_first` (stable, as it is)."""
     import polars as pl
 
     rank = pl.col("severity").replace_strict({s.value: s.rank for s in Severity}, return_dtype=pl.Int8)
     loc = pl.col("location").struct
     return frame.sort([rank, loc.field("file"), loc.field("sheet").fill_null(""), loc.field("row").fill_null(0),
-                       loc.field("column").fill_null(""), pl.col("rule")])
+                       loc.field("column").fill_null(""), pl.col("rule")], maintain_order=True)
 
 
-def write_findings_json(frame, stream: BinaryIO) -> None:
-    """The frame as a JSON array, one finding a line, encoded and written by polars.
+def write_findings_json(frame, stream: BinaryIO, one_a_line: bool = True) -> None:
+    """The frame as a JSON array, one finding a line (or all on one, as `validate` has always written them),
+    encoded and written by polars.
 
     A big audit's findings never become one Python string: building and copying
     one costs more (in fresh memory pages) than the audit itself.
@@ -192,27 +193,28 @@ def write_findings_json(frame, stream: BinaryIO) -> None:
         stream.write(b"[]")
         return
     line = pl.struct(pl.all()).struct.json_encode()
-    if _any_non_ascii(frame):  # every hidden character JSON leaves raw is non-ASCII; the check costs a tenth of the escaping
+    if _any_beyond_ascii(frame):  # every hidden character JSON leaves raw is DEL or beyond; the check costs a tenth of the escaping
         line = line.str.replace_many(*json_escapes())  # as printable.json_safe does for the rest of the JSON
     lines = frame.lazy().select(line)
-    stream.write(b"[\n")
+    newline = "\n" if one_a_line else ""
+    stream.write(b"[" + newline.encode())
     # JSON text never holds a raw newline or needs CSV quoting, so each record is written as it is;
     # the streaming sink encodes on every core, in order.
-    lines.slice(0, frame.height - 1).sink_csv(stream, include_header=False, quote_style="never", line_terminator=",\n")
-    lines.slice(frame.height - 1).collect().write_csv(stream, include_header=False, quote_style="never", line_terminator="\n")
+    lines.slice(0, frame.height - 1).sink_csv(stream, include_header=False, quote_style="never", line_terminator="," + newline)
+    lines.slice(frame.height - 1).collect().write_csv(stream, include_header=False, quote_style="never", line_terminator=newline)
     stream.write(b"]")
 
 
 
-def _any_non_ascii(frame) -> bool:
-    """True when a text field of the frame (nested ones too) holds any character beyond ASCII."""
+def _any_beyond_ascii(frame) -> bool:
+    """True when a text field of the frame (nested ones too) holds DEL or any character beyond ASCII."""
     import polars as pl
 
     def texts(schema, parent=None):
         for name, dtype in schema.items():
             column = pl.col(name) if parent is None else parent.struct.field(name)
             if dtype == pl.String:
-                yield (column.str.len_bytes() != column.str.len_chars()).any()
+                yield (column.str.len_bytes() != column.str.len_chars()).any() | column.str.contains("\x7f", literal=True).any()
             elif isinstance(dtype, pl.Struct):
                 yield from texts(dtype.to_schema(), column)
     return bool(frame.select(pl.any_horizontal(list(texts(frame.schema)))).item())

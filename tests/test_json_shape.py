@@ -144,3 +144,12 @@ def test_streamed_json_escapes_hidden_characters_and_keeps_the_text():
     text = buffer.getvalue().decode("utf-8")
     assert not any(c in text for c in "\u202e\x85\u2066\x1b\u200b") and "é" in text
     assert json.loads(text)[0] == hostile.to_dict()
+
+
+def test_streamed_json_escapes_delete_in_ascii_only_findings():
+    """DEL is ASCII yet hidden: a frame of ASCII text with one still has it escaped, as `to_json` does."""
+    finding = Finding("RET-X", Severity.ERROR, "m\x7f", Location("f.xlsx"), "v\x7f")
+    buffer = io.BytesIO()
+    write_findings_json(findings_frame([finding]), buffer)
+    text = buffer.getvalue().decode("utf-8")
+    assert "\x7f" not in text and json.loads(text)[0] == finding.to_dict()

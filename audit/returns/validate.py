@@ -127,6 +127,19 @@ def validate_returns(paths: Iterable[str | Path], on_file: Callable[[str], None]
     return results
 
 
+def counts_of(results: list[ValidatedReturn]) -> dict[str, int]:
+    """Findings by severity over several returns, without making them."""
+    per_file = [r.counts() for r in results]
+    return {s: sum(c[s] for c in per_file) for s in summarise([])}
+
+
+def findings_frame_of(results: list[ValidatedReturn]) -> pl.DataFrame:
+    """Every return's findings in one frame, worst first, in the JSON shape (see audit.findings.write_findings_json)."""
+    if len(results) == 1:
+        return results[0].table  # already worst first
+    return sort_findings_frame(pl.concat([r.table for r in results], how="vertical"))
+
+
 # --- Submission sheet -------------------------------------------------------
 
 def _submission(sheet: Sheet | None, schema: ReturnSchema, file: str, findings: list[Finding]) -> dict[str, Any]:
