@@ -155,7 +155,7 @@ def fast_value(text: pl.Expr, type_name: str, allowed: list[str] | None = None) 
             ok = ok & (parsed == parsed.floor()) & (parsed.abs() <= LARGEST_WHOLE)
             value = pl.when(ok).then(parsed).cast(pl.Int64)
     elif type_name == "date":
-        value = text.str.to_date("%Y-%m-%d %H:%M:%S", strict=False)
+        value = text.str.to_date("%Y-%m-%d %H:%M:%S", strict=False, cache=False)  # a cache of distinct texts costs more than it saves
         ok = value.is_between(FIRST_DATE, LAST_DATE)
         value = pl.when(ok).then(value)
     elif type_name in ("code", "yn"):

@@ -371,7 +371,7 @@ class _OstSheet:
         for spec in self.schema.columns:
             value, leftover = fast_value(pl.col(spec.name), spec.type, spec.allowed_values)
             first += [value.alias(spec.name), pl.col(spec.name).alias(f"{spec.name}__raw"), leftover.alias(f"{spec.name}__left")]
-        fast = raw.select(first)
+        fast = raw.lazy().select(first).collect()  # lazy: an eager select computes each shared part (a parsed date) once per use
         left = fast.select(pl.col(f"{n}__left").any() for n in self.schema.column_names).row(0)
         needs_full = [n for n, any_left in zip(self.schema.column_names, left) if any_left]
         specs = {f.name: f for f in self.schema.columns}
@@ -402,7 +402,7 @@ class _OstSheet:
         specs = {f.name: f for f in self.schema.columns if f.name in columns}
         if not specs:
             return
-        errors = hits_long(typed, {n: pl.struct(hit=pl.col(f"{n}__err"), raw=pl.col(f"{n}__raw"), hint=pl.col(f"{n}__hint"))
+        errors = hits_long(typed, {n: {"hit": pl.col(f"{n}__err"), "raw": pl.col(f"{n}__raw"), "hint": pl.col(f"{n}__hint")}
                                    for n in specs}, [ROW, "_c"])
         if errors.height:
             for (name, rule), part in errors.partition_by("_key", "hit", as_dict=True).items():
@@ -411,7 +411,7 @@ class _OstSheet:
                           .otherwise(pl.lit("")) if rule == "RET-NOT-A-DATE" else "")
                 self._add(part, rule, name, value=shown(pl.col("raw")), client=pl.col("_c"), hint=hint, example=spec.example,
                           detail=detail, expected=_rule_words(spec))
-        notes = hits_long(typed, {n: pl.struct(hit=pl.col(f"{n}__note"), raw=pl.col(f"{n}__raw"), canonical=pl.col(n).cast(pl.String))
+        notes = hits_long(typed, {n: {"hit": pl.col(f"{n}__note"), "raw": pl.col(f"{n}__raw"), "canonical": pl.col(n).cast(pl.String)}
                                   for n in specs}, [ROW])
         summary = notes.group_by("_key", "hit", maintain_order=True).agg(pl.col(ROW).first(), pl.col("raw").first(),
                                                                          pl.col("canonical").first(), pl.len().alias("n"))
@@ -469,15 +469,15 @@ class _OstSheet:
 
     def _cross_field(self, typed: pl.DataFrame, submission: dict[str, Any]) -> None:
         frame = typed.with_columns(context_columns(submission))
-        rules, structs = {}, {}
+        rules, checks = {}, {}
         for rule in self.schema.cross_field:
             for column in rule.get("columns") or [rule["column"]]:
                 if column in self.absent:
                     continue
                 key = f"{rule['id']}|{column}"
                 rules[key] = (rule, column)
-                structs[key] = pl.struct(hit=pl.when(compile_condition(rule["when"], this=column)).then(pl.lit(True)))
-        hits = hits_long(frame, structs, [ROW])
+                checks[key] = {"hit": pl.when(compile_condition(rule["when"], this=column)).then(pl.lit(True))}
+        hits = hits_long(frame, checks, [ROW])
         if hits.height == 0:
             return
         # the values shown in messages, for the rows that hit only
@@ -522,24 +522,25 @@ def _first_filled_row(frame: pl.DataFrame) -> int | None:
     return None
 
 
-def hits_long(frame: pl.DataFrame, structs: dict[str, pl.Expr], keep: list[pl.Expr | str]) -> pl.DataFrame:
+def hits_long(frame: pl.DataFrame, checks: dict[str, dict[str, pl.Expr]], keep: list[pl.Expr | str]) -> pl.DataFrame:
     """Evaluate many per-column checks in one query; one row per hit.
 
-    Each struct has a `hit` field (null or false when the cell is fine). The
-    result has the `keep` columns, `_key` (the struct's name) and the struct's
-    fields, so callers turn only the hits into findings.
+    Each check is named fields, `hit` first (null or false when the cell is
+    fine). The result has the `keep` columns, `_key` (the check's name) and the
+    check's fields, so callers turn only the hits into findings.
     """
-    if not structs:
+    if not checks:
         return pl.DataFrame()
     keep = [pl.col(k) if isinstance(k, str) else k for k in keep]
-    sources = sorted({name for e in keep for name in e.meta.root_names()})
-    checked = frame.lazy().select([*sources, *[e.alias(k) for k, e in structs.items()]])
-    # only rows with a hit get their `keep` values and are unpivoted: one row a client a check
-    # would cost more than the checks
-    hit_rows = checked.filter(pl.any_horizontal([pl.col(k).struct.field("hit").is_not_null() for k in structs]))
-    wide = hit_rows.select([*keep, *list(structs)])
+    hit_names = {key: f"__hit{i}" for i, key in enumerate(checks)}
+    # the other fields and `keep` are made only for rows with a hit, and only those are unpivoted:
+    # one row a client a check, or a shown value a cell, would cost more than the checks
+    hit_rows = (frame.lazy().with_columns(**{hit_names[key]: fields["hit"] for key, fields in checks.items()})
+                .filter(pl.any_horizontal([pl.col(name).is_not_null() for name in hit_names.values()])))
+    wide = hit_rows.select(*keep, *[pl.struct(**{field: pl.col(hit_names[key]) if field == "hit" else e for field, e in fields.items()}).alias(key)
+                                    for key, fields in checks.items()])
     index = wide.collect_schema().names()[: len(keep)]
-    long = wide.unpivot(index=index, on=list(structs), variable_name="_key", value_name="_v")
+    long = wide.unpivot(index=index, on=list(checks), variable_name="_key", value_name="_v")
     hit = pl.col("_v").struct.field("hit")
     return long.filter(hit.is_not_null() & (hit.cast(pl.String) != "false")).unnest("_v").collect()
 
