@@ -20,6 +20,8 @@ client ids (validation, dose findings, reports) uses `nhs_number_mask`, so the r
 
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 
 # The zero of every run of ten Unicode decimal digits (class Nd; Unicode 14, Python 3.11). Unicode
@@ -30,8 +32,6 @@ DIGIT_ZEROS = (0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xB
                0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0,
                0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC,
                0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0)
-_OTHER_DIGITS = [chr(zero + d) for zero in DIGIT_ZEROS[1:] for d in range(10)]
-_ASCII_DIGITS = [str(d) for _ in DIGIT_ZEROS[1:] for d in range(10)]
 
 SEPARATOR = r"[^\p{L}\p{N}]"
 PREFIX = rf"(?i:{SEPARATOR}*nhs(?:{SEPARATOR}*(?:number|num|nr|no))?)"
@@ -52,16 +52,23 @@ def _nhs_digits(text: pl.Series) -> pl.Series:
     """
     t = pl.col("t")
     wide = t.str.len_bytes() != t.str.len_chars()
-    candidates = (text.rename("t").to_frame().with_row_index("i")
-                  .filter(wide | t.str.contains(SHAPE))
-                  .with_columns(pl.when(wide).then(t.str.normalize("NFKC").str.replace_many(_OTHER_DIGITS, _ASCII_DIGITS))
-                                .otherwise(t).alias("t")))
+    candidates = text.rename("t").to_frame().with_row_index("i").filter(wide | t.str.contains(SHAPE))
     out = pl.Series(text.name, [None] * len(text), dtype=pl.String)
     if candidates.height == 0:
         return out
+    if candidates.select(wide.any()).item():
+        candidates = candidates.with_columns(pl.when(wide).then(t.str.normalize("NFKC").str.replace_many(*[s.implode() for s in _digit_table()]))
+                                             .otherwise(t).alias("t"))
     digits = candidates.filter(t.str.contains(SHAPE)).with_columns(t.str.replace_all(r"[^0-9]", ""))
     digits = digits.filter(_check_digit_fits(digits["t"]))
     return out.scatter(digits["i"], digits["t"])
+
+
+@cache
+def _digit_table() -> tuple[pl.Series, pl.Series]:
+    """Every non-ASCII decimal digit and its ASCII digit, made once."""
+    return (pl.Series([chr(zero + d) for zero in DIGIT_ZEROS[1:] for d in range(10)], dtype=pl.String),
+            pl.Series([str(d) for _ in DIGIT_ZEROS[1:] for d in range(10)], dtype=pl.String))
 
 
 def _check_digit_fits(digits: pl.Series) -> pl.Series:
