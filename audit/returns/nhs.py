@@ -53,15 +53,20 @@ def _nhs_digits(text: pl.Series) -> pl.Series:
     t = pl.col("t")
     wide = t.str.len_bytes() != t.str.len_chars()
     candidates = text.rename("t").to_frame().with_row_index("i").filter(wide | t.str.contains(SHAPE))
-    out = pl.Series(text.name, [None] * len(text), dtype=pl.String)
+    out = pl.repeat(None, len(text), dtype=pl.String, eager=True).alias(text.name)
     if candidates.height == 0:
         return out
     if candidates.select(wide.any()).item():
-        candidates = candidates.with_columns(pl.when(wide).then(t.str.normalize("NFKC").str.replace_many(*[s.implode() for s in _digit_table()]))
-                                             .otherwise(t).alias("t"))
-    digits = candidates.filter(t.str.contains(SHAPE)).with_columns(t.str.replace_all(r"[^0-9]", ""))
-    digits = digits.filter(_check_digit_fits(digits["t"]))
+        candidates = candidates.with_columns(pl.when(wide).then(_ascii_digits(t.str.normalize("NFKC"))).otherwise(t))
+    digits = (candidates.lazy().filter(t.str.contains(SHAPE)).with_columns(t.str.replace_all(r"[^0-9]", ""))
+              .filter(_check_digit_fits(t)).collect())
     return out.scatter(digits["i"], digits["t"])
+
+
+def _ascii_digits(text: pl.Expr) -> pl.Expr:
+    """Step 2: each character that is a decimal digit of another script as its ASCII digit (0-9)."""
+    others, ascii_digits = _digit_table()
+    return text.str.split("").list.eval(pl.element().replace(others, ascii_digits)).list.join("")
 
 
 @cache
@@ -71,15 +76,14 @@ def _digit_table() -> tuple[pl.Series, pl.Series]:
             pl.Series([str(d) for _ in DIGIT_ZEROS[1:] for d in range(10)], dtype=pl.String))
 
 
-def _check_digit_fits(digits: pl.Series) -> pl.Series:
-    """Modulus 11 over a whole column of ten-digit texts (null elsewhere).
+def _check_digit_fits(digits: pl.Expr) -> pl.Expr:
+    """Modulus 11 over ten-digit texts.
 
     With weights 10..2 on the first nine digits and 1 on the check digit, the sum is a multiple of
-    11 exactly when the check digit is right (a required check digit of 10 cannot be met). Over a
-    Series, so the column of digits is made once rather than once per digit.
+    11 exactly when the check digit is right (a required check digit of 10 cannot be met).
     """
     number = digits.cast(pl.Int64, strict=False)
-    total = sum((number // 10 ** (9 - i)) % 10 * (10 - i) for i in range(10))
+    total = pl.sum_horizontal([(number // 10 ** (9 - i)) % 10 * (10 - i) for i in range(10)])
     return total % 11 == 0
 
 
