@@ -138,8 +138,8 @@ def judge(validated: ValidatedReturn, guideline: Guideline) -> DoseAudit:
         skipped[rule.id] = (c.applies | pl.col(BAD + "OST_MEDICATION")) & blocked
         # messages and values are made for the rows that hit only, never for every client
         parts.append(rows.filter(c.applies & ~blocked & c.when).select(
-            ROW, CLIENT, _key=pl.lit(rule.id), hit=c.severity, message=c.message, value=c.value))
-    audit.hits = pl.concat(pl.collect_all(parts)) if parts else None
+            ROW, "CLIENTID", _key=pl.lit(rule.id), hit=c.severity, message=c.message, value=c.value))
+    audit.hits = pl.concat(pl.collect_all(parts)).with_columns(CLIENT) if parts else None  # ids checked once, not once a rule
     sums = frame.select(
         [skipped[r.id].sum().alias(r.id) for r in guideline.rules]
         + [(skipped[r.id] & pl.col(BAD + c)).sum().alias(f"{r.id}|{c}") for r in guideline.rules for c in sorted(r.fields)]
