@@ -50,12 +50,13 @@ def _nhs_digits(text: pl.Series) -> pl.Series:
     once normalised: steps 1 and 2 change ASCII text in no way). The rest stay null, so a column of
     100,000 pseudonyms costs two scans, and the small queries that mask findings' values stay cheap.
     """
+    out = pl.repeat(None, len(text), dtype=pl.String, eager=True).alias(text.name)
+    possible = (text.str.len_bytes() != text.str.len_chars()) | text.str.contains(SHAPE)
+    if not possible.any():
+        return out
     t = pl.col("t")
     wide = t.str.len_bytes() != t.str.len_chars()
-    candidates = text.rename("t").to_frame().with_row_index("i").filter(wide | t.str.contains(SHAPE))
-    out = pl.repeat(None, len(text), dtype=pl.String, eager=True).alias(text.name)
-    if candidates.height == 0:
-        return out
+    candidates = text.rename("t").to_frame().with_row_index("i").filter(possible)
     if candidates.select(wide.any()).item():
         candidates = candidates.with_columns(pl.when(wide).then(_ascii_digits(t.str.normalize("NFKC"))).otherwise(t))
     digits = (candidates.lazy().filter(t.str.contains(SHAPE)).with_columns(t.str.replace_all(r"[^0-9]", ""))
