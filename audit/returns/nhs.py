@@ -50,13 +50,14 @@ def _nhs_digits(text: pl.Series) -> pl.Series:
     once normalised: steps 1 and 2 change ASCII text in no way). The rest stay null, so a column of
     100,000 pseudonyms costs two scans, and the small queries that mask findings' values stay cheap.
     """
-    out = pl.repeat(None, len(text), dtype=pl.String, eager=True).alias(text.name)
-    possible = (text.str.len_bytes() != text.str.len_chars()) | text.str.contains(SHAPE)
-    if not possible.any():
-        return out
     t = pl.col("t")
     wide = t.str.len_bytes() != t.str.len_chars()
-    candidates = text.rename("t").to_frame().with_row_index("i").filter(possible)
+    possible = wide | t.str.contains(SHAPE)
+    frame = text.rename("t").to_frame()  # one query a step: each Series method is a query of its own
+    out = text.clear(len(text))  # all null
+    if not frame.select(possible.any()).item():
+        return out
+    candidates = frame.with_row_index("i").filter(possible)
     if candidates.select(wide.any()).item():
         candidates = candidates.with_columns(pl.when(wide).then(_ascii_digits(t.str.normalize("NFKC"))).otherwise(t))
     digits = (candidates.lazy().filter(t.str.contains(SHAPE)).with_columns(t.str.replace_all(r"[^0-9]", ""))
@@ -95,7 +96,17 @@ def nhs_number_mask(text: pl.Expr) -> pl.Expr:
 
 def masked(text: pl.Expr) -> pl.Expr:
     """The text, or for an NHS number its first two and last two digits around asterisks (`94******19`)."""
-    return pl.coalesce(nhs_digits(text).str.replace(r"^(\d\d)\d{6}(\d\d)$", "${1}******${2}"), text.cast(pl.String))
+    # one function of the column, so the text (often itself an expression, `shown`) is made once
+    return text.cast(pl.String).map_batches(_masked, return_dtype=pl.String, is_elementwise=True)
+
+
+def _masked(text: pl.Series) -> pl.Series:
+    digits = _nhs_digits(text)
+    if digits.null_count() == len(digits):
+        return text
+    return (pl.DataFrame([digits.rename("d"), text.rename("t")])
+            .select(pl.coalesce(pl.col("d").str.replace(r"^(\d\d)\d{6}(\d\d)$", "${1}******${2}"), pl.col("t")))
+            .to_series().rename(text.name))
 
 
 def is_nhs_number(text: str) -> bool:
