@@ -31,14 +31,17 @@ VENVS = HERE / ".venvs"
 OUT = Path(tempfile.mkdtemp(prefix="ost-bench-"))
 
 
-def venv(name: str, *packages: str) -> str:
+def venv(name: str, *packages: str, fresh: bool = False) -> str:
     """A separate environment, so each tool is measured as its users install it:
-    ost-audit from `pip install .` (no test extras), the peers with their own libraries."""
+    ost-audit from `pip install .` (no test extras, so no hypothesis for pandera to import), the peers with
+    their own libraries. `fresh` reinstalls the packages themselves each run: the tree under test changes."""
     path = VENVS / name
     python = path / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "--quiet", *packages], check=True)
+    elif fresh:
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps", *packages], check=True)
     return str(python)
 
 RAW = "import polars as pl; pl.read_excel({path!r}, sheet_name='OST', engine='calamine')"
@@ -222,7 +225,7 @@ def main() -> None:
     parser.add_argument("--no-messy", action="store_true")
     args = parser.parse_args()
     global TOOL
-    TOOL = venv("tool", str(ROOT))
+    TOOL = venv("tool", str(ROOT), fresh=True)
     peers = not args.no_peers
     lines = ["# Benchmark results", "", f"Machine: {machine()}.", "",
              f"Medians of {args.repeats} interleaved runs, each command in its own process (start-up included); "

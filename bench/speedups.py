@@ -28,8 +28,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
+from run import ROOT, venv  # noqa: E402
 
 MAIN = "from audit.__main__ import main; main()"
+TOOL = sys.executable
 VARIANTS = {
     "as shipped": ("", {}),
     "without halves": ("import audit.reading.halves as h; h.SPLIT_MIN_BYTES = 1 << 62; ", {}),
@@ -41,7 +43,7 @@ VARIANTS = {
 def once(prefix: str, env: dict[str, str], args: list[str]) -> tuple[float, float, int]:
     code = f"import sys; sys.argv = ['ost-audit', *{args!r}]; {prefix}{MAIN}"
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    proc = subprocess.Popen([TOOL, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, **env})
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) not in (0, 1):
@@ -54,6 +56,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--no-national", action="store_true")
     args = parser.parse_args()
+    global TOOL
+    TOOL = venv("tool", str(ROOT), fresh=True)  # as users install it (see run.py)
     big = str(generate.single("100k"))
     commands = {"validate 100k": ["validate", big, "--format", "json", "--output", os.devnull, "--fail-on", "never"],
                 "doses 100k": ["doses", big, "--format", "json", "--output", os.devnull, "--fail-on", "never"]}
