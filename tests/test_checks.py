@@ -124,3 +124,19 @@ def test_every_built_in_check_has_a_unique_name_and_its_rule_a_message():
     assert len({c.name for c in CHECKS}) == len(CHECKS)
     assert all(c.rule in TEMPLATES for c in CHECKS)
     assert load_schema().column("CLIENTID").rule_text().endswith("never an NHS number")
+
+
+def test_a_submission_key_goes_through_the_same_check(tmp_path):
+    """The Submission sheet's values are checked by the registry too: a new kind reaches them, at their cell."""
+    from builders import SUBMISSION
+
+    check = MinLength("LA_NAME", 40)
+    register(check)
+    try:
+        path = write_return(tmp_path / "r.xlsx", [client(1)], submission=dict(SUBMISSION, LA_NAME="Short"))
+        found = [f for f in validate_return(path).findings if f.rule == "RET-TEST-TOO-SHORT"]
+    finally:
+        unregister(check)
+    assert [(f.location.sheet, f.location.column, f.value, f.message) for f in found] == [
+        ("Submission", "LA_NAME", "Short", "LA_NAME is 5 characters long; at least 40 are expected")]
+    assert found[0].location.cell.startswith("B")

@@ -143,8 +143,9 @@ def load_schema() -> ReturnSchema:
 
 
 @cache
-def pandera_schema(schema: ReturnSchema | None = None):
-    """The pandera (polars) schema of the coerced OST sheet, built from the file and the checks' registry.
+def pandera_schema(schema: ReturnSchema | None = None, submission: bool = False):
+    """The pandera (polars) schema of the coerced OST sheet (or of the Submission sheet's values, one column a
+    key), built from the file and the checks' registry.
 
     Imported lazily: pandera is slow to import and only validation needs it.
     """
@@ -155,7 +156,7 @@ def pandera_schema(schema: ReturnSchema | None = None):
 
     schema = schema or load_schema()
     columns = {}
-    for f in schema.columns:
+    for f in schema.submission_keys if submission else schema.columns:
         options: dict[str, Any] = {"nullable": not f.required, "required": False}
         checks = []
         for check in checks_of(f):
@@ -163,7 +164,7 @@ def pandera_schema(schema: ReturnSchema | None = None):
             if (made := check.pandera(f)) is not None:
                 checks.append(made)
         columns[f.name] = pa.Column(getattr(pl, POLARS_TYPE_NAMES[f.type]), checks=checks, **options)
-    return pa.DataFrameSchema(columns, name=schema.id)
+    return pa.DataFrameSchema(columns, name=f"{schema.id} {schema.submission_sheet}" if submission else schema.id)
 
 
 def docs_table(schema: ReturnSchema | None = None) -> str:
