@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from audit.background import in_background, run_into
 from audit.errors import InputRefused
 from audit.reading.extent import EXCEL_COLUMNS, EXCEL_ROWS, Extent, measure
 from audit.reading.halves import find_cut, join_frames
@@ -147,12 +147,10 @@ class Workbook:
             del xml
             parsed = self._parse_piece(name, part, whole, book)
             return lambda: self._converted(parsed)
-        halves = [Future(), Future()]
         pieces = cut.halves(xml)
         del xml  # held by the halves' views only until each is in its package
-        threading.Thread(target=_into, args=(halves[1], self._parse_piece, name, part, pieces[1], book),
-                         name="ost-audit-half", daemon=True).start()
-        _into(halves[0], self._parse_piece, name, part, pieces[0], book)
+        halves = [Future(), in_background(self._parse_piece, name, part, pieces[1], book)]
+        run_into(halves[0], self._parse_piece, name, part, pieces[0], book)
         del pieces
 
         def joined() -> tuple[pl.DataFrame, tuple[str, ...]]:
@@ -212,13 +210,6 @@ def _kept_parts(parts: list[Part]) -> set[str]:
     worksheet (nearly always the return's clients), so the sheet read is not inflated twice (0.1 s at 100k)."""
     sheets = [p for p in parts if p.name.startswith("xl/worksheets/") and p.name.endswith(".xml")]
     return set(BOOK_PARTS) | {max(sheets, key=lambda p: p.size).name for _ in sheets[:1]}
-
-
-def _into(future: Future, work: Callable, *args) -> None:
-    try:
-        future.set_result(work(*args))
-    except BaseException as exc:  # handed to whoever waits on the future
-        future.set_exception(exc)
 
 
 def _budget(part_size: int) -> int:

@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 
 import polars as pl
 
+from audit.background import in_background
 from audit.findings import (
     Finding,
     Location,
@@ -296,10 +298,14 @@ class _OstSheet:
         self.absent: set[str] = set()
         self.hits: list[pl.DataFrame] = []  # one frame per check (and column): see `_add`
         self.pending: list[pl.LazyFrame] = []  # hits whose messages are still to render, all at once
+        self.rendering: list[Future] = []  # batches of pending hits being rendered on another thread
+        self.errors: list[pl.DataFrame] = []  # (row, column) of each error so far, for the rules that skip them
         raw = self._raw_frame(sheet)
         typed = self._coerce(raw)
         if typed.height:
+            self._render_soon()  # the coercion findings' messages, while pandera checks
             self._pandera(typed)
+            self._render_soon()
             self._dose_plausible(typed)
             self._cross_field(typed, submission)
         self.clients = typed.select([ROW, *schema.column_names])
@@ -329,16 +335,26 @@ class _OstSheet:
         if hits.height == 0:
             return
         fix = fix if isinstance(fix, pl.Expr) else pl.lit(fix, dtype=pl.String)
+        if severity == "error":
+            self.errors.append(hits.select(pl.col(ROW).cast(pl.Int64), column=pl.lit(column)))
         self.pending.append(hits.lazy().select(
             pl.col(ROW).cast(pl.Int64), column=pl.lit(column), rule=pl.lit(rule), severity=pl.lit(severity),
             message=message, fix=fix, value=value.cast(pl.String),
             client=client if client is not None else pl.lit(None, dtype=pl.String)))
 
-    def _rendered(self) -> list[pl.DataFrame]:
-        """The hits so far, the pending ones rendered in one `collect_all` (in parallel, one call)."""
+    def _render_soon(self) -> None:
+        """Start rendering the pending hits' messages (one `collect_all`, without the GIL) on another thread,
+        so the next checks' Python work (pandera's mostly) runs meanwhile."""
         if self.pending:
-            self.hits += pl.collect_all(self.pending)
-            self.pending = []
+            batch, self.pending = self.pending, []
+            self.rendering.append(in_background(pl.collect_all, batch))
+
+    def _rendered(self) -> list[pl.DataFrame]:
+        """Every hit so far with its message rendered."""
+        self._render_soon()
+        for batch in self.rendering:
+            self.hits += batch.result()
+        self.rendering = []
         return self.hits
 
     # reading
@@ -525,18 +541,18 @@ class _OstSheet:
 
     def _error_rows(self, column: str) -> pl.Series:
         """The rows with an error finding in a column so far."""
-        if not self._rendered():
-            return pl.Series(ROW, [], dtype=pl.Int64)
-        hits = pl.concat([h.select(ROW, "column", "severity") for h in self.hits])
-        return hits.filter((pl.col("severity") == "error") & (pl.col("column") == column))[ROW]
+        return self._errors_by_column().get(column, pl.Series(ROW, [], dtype=pl.Int64))
+
+    def _errors_by_column(self) -> dict[str, pl.Series]:
+        if not self.errors:
+            return {}
+        grouped = pl.concat(self.errors).group_by("column").agg(ROW)
+        return {column: pl.Series(ROW, rows, dtype=pl.Int64) for column, rows in grouped.iter_rows()}
 
     def _invalid_mask(self, typed: pl.DataFrame) -> pl.DataFrame:
         """True where a cell has an error finding: rules that need it skip the row."""
-        errors: dict[str, list[int]] = {}
-        if self._rendered():
-            hits = pl.concat([h.select(ROW, "column", "severity") for h in self.hits]).filter(pl.col("severity") == "error")
-            errors = dict(hits.group_by("column").agg(ROW).iter_rows())
-        return typed.select([pl.col(ROW).is_in(pl.Series(errors.get(c, []), dtype=pl.Int64).implode()).alias(c)
+        errors = self._errors_by_column()
+        return typed.select([pl.col(ROW).is_in(errors.get(c, pl.Series(ROW, [], dtype=pl.Int64)).implode()).alias(c)
                              if c not in self.absent else pl.lit(True).alias(c) for c in self.schema.column_names])
 
 
