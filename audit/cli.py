@@ -35,6 +35,9 @@ def main_options(
                                           callback=show_version)] = False,
 ) -> None:
     """Audit opioid substitution therapy returns and the contracts that pay for them."""
+    from audit import settings
+
+    settings.apply()
 
 
 class Format(str, Enum):

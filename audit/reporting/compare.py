@@ -292,7 +292,7 @@ def _audit_all(folders: list[Path], guideline: str, reports: dict[Path, str | No
     most, so it never waits on this process for work, nor is left with a tail.
     With one worker wanted, this process audits them all and spawns nothing.
     A worker that dies (killed for memory, say) fails the areas it held; the
-    rest are audited here. Ctrl-C stops the workers quietly (see _quiet_worker).
+    rest are audited here. Ctrl-C stops the workers quietly (see _start_worker).
     """
     pending, summaries = deque(folders), []
     running: dict[Future, Path] = {}
@@ -302,7 +302,7 @@ def _audit_all(folders: list[Path], guideline: str, reports: dict[Path, str | No
         if on_area:
             on_area(folder.name)
 
-    pool = (ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("spawn"), initializer=_quiet_worker)
+    pool = (ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("spawn"), initializer=_start_worker)
             if workers > 1 else nullcontext())
     pool_usable = workers > 1
     with pool:
@@ -341,7 +341,7 @@ def _audit_all(folders: list[Path], guideline: str, reports: dict[Path, str | No
 @contextmanager
 def _sigint_deferred() -> Iterator[None]:
     """Hold Ctrl-C back while a worker may be starting: it inherits the blocked signal and so cannot
-    be interrupted while it imports; `_quiet_worker` then sets its own handling."""
+    be interrupted while it imports; `_start_worker` then sets its own handling."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
@@ -352,11 +352,15 @@ def _sigint_deferred() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _quiet_worker() -> None:
+def _start_worker() -> None:
     """In a worker: Ctrl-C (sent to the whole process group) ends it quietly, never with a traceback.
 
     A Ctrl-C held back while it started is dropped (SIG_IGN discards it); later ones exit the worker
-    through SystemExit, so a report half written is removed on the way out (see write_atomic)."""
+    through SystemExit, so a report half written is removed on the way out (see write_atomic). The process-wide
+    settings are the command's (audit/settings.py)."""
+    from audit import settings
+
+    settings.apply()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
