@@ -243,7 +243,7 @@ def validate(
             console.print(counts_line(counts, f"{plural(len(results), 'return')} checked"))
         show(format, output, files, quiet, text=text,
              json=lambda: envelope_stream("validate", [{"path": r.path, "sha256": r.sha256} for r in results],
-                                          findings_frame_of(results), counts, one_a_line=False))
+                                          findings_frame_of(results), counts))
     raise typer.Exit(1 if fails_counts(counts, fail_on.value) else 0)
 
 

@@ -178,9 +178,8 @@ def sort_findings_frame(frame):
                        loc.field("column").fill_null(""), pl.col("rule")], maintain_order=True)
 
 
-def write_findings_json(frame, stream: BinaryIO, one_a_line: bool = True) -> None:
-    """The frame as a JSON array, one finding a line (or all on one, as `validate` has always written them),
-    encoded and written by polars.
+def write_findings_json(frame, stream: BinaryIO) -> None:
+    """The frame as a compact JSON array (as every command's JSON is), encoded and written by polars.
 
     A big audit's findings never become one Python string: building and copying
     one costs more (in fresh memory pages) than the audit itself.
@@ -196,12 +195,11 @@ def write_findings_json(frame, stream: BinaryIO, one_a_line: bool = True) -> Non
     if _any_beyond_ascii(frame):  # every hidden character JSON leaves raw is DEL or beyond; the check costs a tenth of the escaping
         line = line.str.replace_many(*json_escapes())  # as printable.json_safe does for the rest of the JSON
     lines = frame.lazy().select(line)
-    newline = "\n" if one_a_line else ""
-    stream.write(b"[" + newline.encode())
+    stream.write(b"[")
     # JSON text never holds a raw newline or needs CSV quoting, so each record is written as it is;
     # the streaming sink encodes on every core, in order.
-    lines.slice(0, frame.height - 1).sink_csv(stream, include_header=False, quote_style="never", line_terminator="," + newline)
-    lines.slice(frame.height - 1).collect().write_csv(stream, include_header=False, quote_style="never", line_terminator=newline)
+    lines.slice(0, frame.height - 1).sink_csv(stream, include_header=False, quote_style="never", line_terminator=",")
+    lines.slice(frame.height - 1).collect().write_csv(stream, include_header=False, quote_style="never", line_terminator="")
     stream.write(b"]")
 
 

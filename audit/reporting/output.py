@@ -36,7 +36,7 @@ def envelope(command: str, inputs: Iterable[dict[str, str]], findings: list[Find
 
 
 def envelope_stream(command: str, inputs: Iterable[dict[str, str]], findings_frame, summary: dict[str, int],
-                    one_a_line: bool = True, **extra: Any) -> Callable[[BinaryIO], None]:
+                    **extra: Any) -> Callable[[BinaryIO], None]:
     """The JSON of `envelope` as a writer: the findings array streams from polars (see write_findings_json)."""
     head = {"tool": "ost-audit", "version": __version__, "command": command, "inputs": list(inputs), "summary": summary}
     marker = "\u0000findings\u0000"
@@ -44,7 +44,7 @@ def envelope_stream(command: str, inputs: Iterable[dict[str, str]], findings_fra
 
     def write(stream: BinaryIO) -> None:
         stream.write(before.encode("utf-8"))
-        write_findings_json(findings_frame, stream, one_a_line)
+        write_findings_json(findings_frame, stream)
         stream.write(after.encode("utf-8"))
     return write
 
