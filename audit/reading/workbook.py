@@ -19,7 +19,7 @@ from audit.background import in_background, run_into
 from audit.errors import InputRefused
 from audit.reading.extent import EXCEL_COLUMNS, EXCEL_ROWS, Extent, measure
 from audit.reading.halves import find_cut, join_frames
-from audit.reading.repack import Member, Source, zip_pieces
+from audit.reading.repack import READER_PARTS, SHEET_NAME, SHEET_PART, Member, Source, book_members, zip_pieces
 from audit.reading.safety import check_ooxml, inflate_part
 from audit.reading.ziplayout import Part
 
@@ -79,7 +79,8 @@ def normalise_header(text: str | None) -> str:
 
 
 BOOK_PARTS = (WORKBOOK_PART, "xl/_rels/workbook.xml.rels")
-PACKAGE_PARTS = ("[Content_Types].xml", "_rels/.rels")
+RELATIONSHIP_NAMESPACES = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                          "http://purl.oclc.org/ooxml/officeDocument/relationships")
 CELL_FLOOR = 4_000_000  # cells any sheet may reach (about 130 MB in the reader): 170,000 clients at the return's width
 BYTES_PER_CELL = 8  # a cell with a value takes more XML than this, so a sheet of n bytes holds under n / 8 of them
 COLUMN_MARGIN = 26  # columns a reader may use beyond a return's own (a provider's notes), before the sheet is absurd
@@ -111,11 +112,10 @@ class Workbook:
         self.path = path
         self.max_columns = max_columns
         self.parts = {part.name: part for part in package.parts}
-        self.sheets, targets = _sheet_entries(path, package.kept)
+        self.sheets, self.date1904 = _sheet_entries(path, package.kept)
         self._inflated = package.kept  # the biggest sheet's XML, as the check inflated it: used once, then let go
-        sheet_parts = {entry.part for entry in self.sheets}
-        # what the reader needs beside a sheet: the package's and the workbook's own parts (styles, shared strings)
-        self.book_parts = [name for name in (*BOOK_PARTS, *PACKAGE_PARTS, *targets) if name in self.parts and name not in sheet_parts]
+        # what the reader needs beside a sheet (see repack: never the provider's workbook part or relationships)
+        self.book_parts = [name for name in READER_PARTS if name in self.parts]
 
     def _find(self, name: str, hidden: bool) -> list[SheetEntry]:
         wanted = name.strip().lower()
@@ -128,6 +128,8 @@ class Workbook:
         if not found:
             return None
         entry = found[0]
+        if sum(e.name.lower() == entry.name.lower() for e in self.sheets) > 1:  # Excel never writes two; which is meant?
+            raise InputRefused(self.path, f"has two sheets named {entry.name!r} (sheet names are unique in Excel)")
         part = self.parts.get(entry.part or "")
         if part is None:
             raise InputRefused(self.path, f"sheet {entry.name!r} points at a part the package does not have")
@@ -140,7 +142,7 @@ class Workbook:
     def _parsed(self, name: str, part: Part, split: bool = True) -> Callable[[], tuple[pl.DataFrame, tuple[str, ...]]]:
         """Parse the sheet now (in halves when big); the returned function converts it."""
         xml = self._inflated.pop(part.name, None) or inflate_part(self.path, part)
-        book = [Member.raw(self.path, self.parts[n]) for n in self.book_parts]
+        book = [*book_members(self.date1904), *(Member.raw(self.path, self.parts[n]) for n in self.book_parts)]
         cut = find_cut(xml) if split else None
         if cut is None:
             whole = [xml]
@@ -181,10 +183,10 @@ class Workbook:
         except ValueError as exc:  # the scan's reason, said of this part
             raise InputRefused(self.path, f"is corrupt (part {part.name} {exc})") from None
         _check_extent(self.path, name, extent, budget, self.max_columns)
-        source = Source(zip_pieces([*book, Member.stored(part.name, pieces)]))
+        source = Source(zip_pieces([*book, Member.stored(SHEET_PART, pieces)]))
         pieces.clear()
         try:
-            return self._guard(lambda: _parse(fastexcel.read_excel(source.source), name))
+            return self._guard(lambda: _parse(fastexcel.read_excel(source.source), SHEET_NAME))
         finally:
             source.close()
 
@@ -229,10 +231,10 @@ def _check_extent(path: Path, sheet: str, extent: Extent, budget: int, max_colum
                                  f"its size allows at most {budget:,} (stray cells far from the data?)")
 
 
-def _sheet_entries(path: Path, kept: dict[str, bytearray]) -> tuple[list[SheetEntry], list[str]]:
-    """The sheets the workbook part lists, in order, with the part each relationship points at, and every part
-    the workbook's relationships point at (resolved as calamine resolves them: `/xl/...` and `xl/...` as they
-    are, anything else under `xl/`)."""
+def _sheet_entries(path: Path, kept: dict[str, bytearray]) -> tuple[list[SheetEntry], bool]:
+    """The sheets the workbook part lists, in order, with the part each relationship points at (resolved as
+    calamine resolves them: `/xl/...` and `xl/...` as they are, anything else under `xl/`), and whether the
+    workbook counts dates from 1904."""
     from defusedxml.ElementTree import fromstring
 
     try:
@@ -242,9 +244,10 @@ def _sheet_entries(path: Path, kept: dict[str, bytearray]) -> tuple[list[SheetEn
         raise InputRefused(path, f"could not be read as a workbook (its workbook part is not readable XML: {exc})") from None
     targets = {} if rels is None else {e.get("Id"): _resolved(e.get("Target") or "") for e in rels.iter()
                                        if _local(e.tag) == "Relationship"}
-    entries = [SheetEntry(e.get("name") or "", (e.get("state") or "visible") != "visible", targets.get(_attr(e, "id")))
+    entries = [SheetEntry(e.get("name") or "", (e.get("state") or "visible") != "visible", targets.get(_relationship_id(e) or ""))
                for e in book.iter() if _local(e.tag) == "sheet"]
-    return entries, list(targets.values())
+    date1904 = any((e.get("date1904") or "").strip() in ("1", "true") for e in book.iter() if _local(e.tag) == "workbookPr")
+    return entries, date1904
 
 
 def _resolved(target: str) -> str:
@@ -255,9 +258,10 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _attr(element, local: str) -> str | None:
-    """An attribute by its local name, whatever namespace (transitional or strict OOXML) it is in."""
-    return next((v for k, v in element.attrib.items() if _local(k) == local), None)
+def _relationship_id(element) -> str | None:
+    """A sheet's relationship id: its `id` attribute in the relationships namespace (transitional or strict OOXML),
+    as Excel reads it; an `id` in any other namespace, or in none, is not one."""
+    return next((element.get(f"{{{ns}}}id") for ns in RELATIONSHIP_NAMESPACES if element.get(f"{{{ns}}}id") is not None), None)
 
 
 def read_workbook(path: Path, wanted: tuple[str, ...]) -> dict[str, Sheet]:
