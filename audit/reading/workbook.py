@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 
 from audit.background import in_background, run_into
 from audit.errors import InputRefused
+from audit.reading import rust
+from audit.reading.bookparts import STYLES_MAX_BYTES, StringCounter, check_shared_strings, check_styles
 from audit.reading.extent import EXCEL_COLUMNS, EXCEL_ROWS, Extent, measure
 from audit.reading.halves import find_cut, join_frames
 from audit.reading.repack import READER_PARTS, SHEET_NAME, SHEET_PART, Member, Source, book_members, zip_pieces
-from audit.reading.safety import check_ooxml, inflate_part
+from audit.reading.safety import check_ooxml, inflate_part, watch_part
 from audit.reading.ziplayout import Part
 
 if TYPE_CHECKING:
@@ -79,6 +81,7 @@ def normalise_header(text: str | None) -> str:
 
 
 BOOK_PARTS = (WORKBOOK_PART, "xl/_rels/workbook.xml.rels")
+STYLES, STRINGS = READER_PARTS
 RELATIONSHIP_NAMESPACES = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
                           "http://purl.oclc.org/ooxml/officeDocument/relationships")
 CELL_FLOOR = 4_000_000  # cells any sheet may reach (about 130 MB in the reader): 170,000 clients at the return's width
@@ -108,7 +111,7 @@ class Workbook:
     """
 
     def __init__(self, path: Path, max_columns: int = EXCEL_COLUMNS) -> None:
-        package = check_ooxml(path, kind=WORKBOOK_KIND, required_part=WORKBOOK_PART, keep=_kept_parts)
+        package = check_ooxml(path, kind=WORKBOOK_KIND, required_part=WORKBOOK_PART, keep=lambda parts: _kept(path, parts))
         self.path = path
         self.max_columns = max_columns
         self.parts = {part.name: part for part in package.parts}
@@ -116,6 +119,13 @@ class Workbook:
         self._inflated = package.kept  # the biggest sheet's XML, as the check inflated it: used once, then let go
         # what the reader needs beside a sheet (see repack: never the provider's workbook part or relationships)
         self.book_parts = [name for name in READER_PARTS if name in self.parts]
+        if STYLES in package.kept:
+            check_styles(path, package.kept.pop(STYLES))
+        if STRINGS in self.parts:
+            strings = StringCounter()
+            watch_part(path, self.parts[STRINGS], strings)
+            sheet_bytes = sum(self.parts[e.part].size for e in self.sheets if e.part in self.parts)
+            check_shared_strings(path, strings.count, _budget(sheet_bytes))
 
     def _find(self, name: str, hidden: bool) -> list[SheetEntry]:
         wanted = name.strip().lower()
@@ -199,19 +209,23 @@ class Workbook:
 
     def _guard(self, load):
         try:
-            return load()
+            return rust.call(load)
         except InputRefused:
             raise
-        except Exception as exc:  # fastexcel raises its own error types for bad files
+        except Exception as exc:  # fastexcel raises its own error types for bad files; a panic is ReaderPanicked
             reason = str(exc).strip().splitlines()[0][:150] if str(exc).strip() else type(exc).__name__
             raise InputRefused(self.path, f"could not be read as a workbook ({reason})") from None
 
 
-def _kept_parts(parts: list[Part]) -> set[str]:
-    """What the check keeps of what it inflates: the workbook part and its relationships, and the biggest
-    worksheet (nearly always the return's clients), so the sheet read is not inflated twice (0.1 s at 100k)."""
+def _kept(path: Path, parts: list[Part]) -> set[str]:
+    """The parts the check keeps for us: the workbook part and its relationships, the styles to check (refused
+    here when too big to keep), and the biggest worksheet (nearly always the return's clients), so the sheet
+    read is not inflated twice (0.1 s at 100k)."""
+    styles = next((p for p in parts if p.name == STYLES), None)
+    if styles is not None and styles.size > STYLES_MAX_BYTES:
+        raise InputRefused(path, f"has a styles part of {styles.size // (1 << 20)} MB, where Excel's are rarely over one")
     sheets = [p for p in parts if p.name.startswith("xl/worksheets/") and p.name.endswith(".xml")]
-    return set(BOOK_PARTS) | {max(sheets, key=lambda p: p.size).name for _ in sheets[:1]}
+    return {*BOOK_PARTS, STYLES} | {max(sheets, key=lambda p: p.size).name for _ in sheets[:1]}
 
 
 def _budget(part_size: int) -> int:
