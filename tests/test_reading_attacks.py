@@ -82,3 +82,15 @@ def test_a_panic_in_the_reader_is_an_ordinary_error_and_stderr_comes_back():
     assert (os.fstat(2).st_dev, os.fstat(2).st_ino) == (before.st_dev, before.st_ino)
     with pytest.raises(KeyboardInterrupt):  # anything else is let through
         rust.call(lambda: (_ for _ in ()).throw(KeyboardInterrupt()))
+
+
+def test_text_is_measured_in_characters_not_bytes(tmp_path):
+    """Excel's limit is 32,767 characters a cell: 20,000 two-byte characters are fine, 32,768 one-byte ones are not."""
+    import polars as pl
+
+    from audit.reading.workbook import _check_text
+
+    _check_text(tmp_path, pl.DataFrame({"a": ["é" * 20_000, None], "b": [None, None]}))
+    _check_text(tmp_path, pl.DataFrame({"a": [None]}))  # no text column at all
+    with pytest.raises(InputRefused, match="32,768 characters"):
+        _check_text(tmp_path, pl.DataFrame({"a": ["x", "y" * 32_768]}))

@@ -228,7 +228,7 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 OST_SHEET = f'<sheet xmlns:r="{R_NS}" name="OST" sheetId="2" state="visible" r:id="rId2"/>'.encode()
 READER_ATTACKS = ("id-attribute-before-r-id", "id-in-another-namespace", "two-sheets-named-ost", "hidden-twin-of-the-same-name",
                   "sheets-differing-in-case", "styles-format-code-per-style", "styles-too-many-styles", "shared-strings-flood",
-                  "date-serial-beyond-chrono")
+                  "date-serial-beyond-chrono", "cell-longer-than-excel-allows")
 
 
 def _far_sheet(entries: list[Entry]) -> Entry:
@@ -274,6 +274,9 @@ def reader_attacks(good: Path) -> dict[str, tuple[bytes, str]]:
         "shared-strings-flood": (build([*parts, Entry("xl/sharedStrings.xml", strings)]),
                                  "shared strings"),
         "date-serial-beyond-chrono": (build(_ost(parts, dated)), "could not be read"),
+        # a 10 MB value cost the audit 930 MB and went whole to the terminal
+        "cell-longer-than-excel-allows": (build(_ost(parts, b'<row r="4">' + _cell("A4", os.urandom(20_000).hex()) + b"</row>")),
+                                          "32,767"),
     }
 
 

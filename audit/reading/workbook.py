@@ -84,6 +84,7 @@ BOOK_PARTS = (WORKBOOK_PART, "xl/_rels/workbook.xml.rels")
 STYLES, STRINGS = READER_PARTS
 RELATIONSHIP_NAMESPACES = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
                           "http://purl.oclc.org/ooxml/officeDocument/relationships")
+EXCEL_CELL_CHARS = 32_767  # the most text Excel keeps in one cell
 CELL_FLOOR = 4_000_000  # cells any sheet may reach (about 130 MB in the reader): 170,000 clients at the return's width
 BYTES_PER_CELL = 8  # a cell with a value takes more XML than this, so a sheet of n bytes holds under n / 8 of them
 COLUMN_MARGIN = 26  # columns a reader may use beyond a return's own (a provider's notes), before the sheet is absurd
@@ -205,7 +206,9 @@ class Workbook:
         if parsed is None:  # an empty sheet
             return _empty_frame(), ()
         columns = tuple(c.absolute_index for c in parsed.available_columns())
-        return self._guard(parsed.to_polars), columns if indexes else tuple(column_letter(i) for i in columns)
+        frame = self._guard(parsed.to_polars)
+        _check_text(self.path, frame)
+        return frame, columns if indexes else tuple(column_letter(i) for i in columns)
 
     def _guard(self, load):
         try:
@@ -243,6 +246,22 @@ def _check_extent(path: Path, sheet: str, extent: Extent, budget: int, max_colum
         raise InputRefused(path, f"sheet {sheet!r} has cells as far as row {extent.rows:,} and column "
                                  f"{column_letter(extent.columns - 1)}, so reading it means filling {extent.cells:,} cells where "
                                  f"its size allows at most {budget:,} (stray cells far from the data?)")
+
+
+def _check_text(path: Path, frame: pl.DataFrame) -> None:
+    """No cell holds more text than Excel lets a cell hold: a 10 MB value cost the audit 930 MB and a 10 MB line on
+    the terminal. Bytes first (column-wide, from the offsets), characters only if some value could be over."""
+    import polars as pl
+
+    def longest(length: pl.Expr) -> int:
+        lengths = frame.select(length.max())
+        return max((v for v in lengths.row(0) if v is not None), default=0) if lengths.width else 0
+
+    if frame.is_empty() or longest(pl.col(pl.String).str.len_bytes()) <= EXCEL_CELL_CHARS:
+        return
+    chars = longest(pl.col(pl.String).str.len_chars())
+    if chars > EXCEL_CELL_CHARS:
+        raise InputRefused(path, f"has a cell of {chars:,} characters, where Excel holds at most {EXCEL_CELL_CHARS:,} in a cell")
 
 
 def _sheet_entries(path: Path, kept: dict[str, bytearray]) -> tuple[list[SheetEntry], bool]:
