@@ -94,3 +94,12 @@ def test_text_is_measured_in_characters_not_bytes(tmp_path):
     _check_text(tmp_path, pl.DataFrame({"a": [None]}))  # no text column at all
     with pytest.raises(InputRefused, match="32,768 characters"):
         _check_text(tmp_path, pl.DataFrame({"a": ["x", "y" * 32_768]}))
+
+
+def test_the_workbook_part_is_streamed_in_document_order_whatever_the_namespaces():
+    from audit.reading.workbook import _elements
+
+    xml = (b'<w:workbook xmlns:w="urn:w" xmlns:r="urn:r"><w:workbookPr date1904="1"/><w:sheets><w:sheet name="A" r:id="1"/>'
+           b'<x><w:sheet name="B"/></x></w:sheets><w:sheet name="C"/></w:workbook>')
+    seen = [(local, attrib.get("name")) for local, attrib in _elements(xml, {"sheet", "workbookPr"})]
+    assert seen == [("workbookPr", None), ("sheet", "A"), ("sheet", "B"), ("sheet", "C")]

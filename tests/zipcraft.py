@@ -228,7 +228,7 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 OST_SHEET = f'<sheet xmlns:r="{R_NS}" name="OST" sheetId="2" state="visible" r:id="rId2"/>'.encode()
 READER_ATTACKS = ("id-attribute-before-r-id", "id-in-another-namespace", "two-sheets-named-ost", "hidden-twin-of-the-same-name",
                   "sheets-differing-in-case", "styles-format-code-per-style", "styles-too-many-styles", "shared-strings-flood",
-                  "date-serial-beyond-chrono", "cell-longer-than-excel-allows")
+                  "date-serial-beyond-chrono", "cell-longer-than-excel-allows", "workbook-part-of-empty-elements")
 
 
 def _far_sheet(entries: list[Entry]) -> Entry:
@@ -275,6 +275,10 @@ def reader_attacks(good: Path) -> dict[str, tuple[bytes, str]]:
                                  "shared strings"),
         "date-serial-beyond-chrono": (build(_ost(parts, dated)), "could not be read"),
         # a 10 MB value cost the audit 930 MB and went whole to the terminal
+        # 1.9 MB of file, 50 million `<a/>` in the workbook part: 4.7 GB and 110 s as a tree
+        "workbook-part-of-empty-elements": (build(_with(parts, WORKBOOK, lambda d: d.replace(b"<definedNames/>", (
+            b'<definedNames><definedName name="x">' + os.urandom(40_000).hex().encode() + b"</definedName>" + b"<a/>" * 2_000_000
+            + b"</definedNames>")))), "xl/workbook.xml"),
         "cell-longer-than-excel-allows": (build(_ost(parts, b'<row r="4">' + _cell("A4", os.urandom(20_000).hex()) + b"</row>")),
                                           "32,767"),
     }
