@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import zipfile
+from pathlib import Path
 
 import pytest
 from builders import client, write_return
@@ -22,12 +23,24 @@ from audit.reading.workbook import Workbook
 @given(text=st.lists(st.sampled_from([b"<si>", b"<x:si/>", b"<s", b"i", b":", b"<", b"si", b"t", b"</si>"]), max_size=60),
        cuts=st.lists(st.integers(0, 400), max_size=6))
 def test_shared_strings_are_counted_the_same_whatever_the_chunks(text, cuts):
+    import re
+
     data = b"".join(text)
-    counter = StringCounter()
+    counter = StringCounter(Path("r.xlsx"), 10_000)
     edges = sorted({min(c, len(data)) for c in cuts} | {0, len(data)})
     for start, end in zip(edges, edges[1:]):
         counter(data[start:end])
+    counter.finish()
     assert counter.count == data.count(b"<si") + data.count(b":si")
+    gaps = [len(g) for g in re.split(rb"[<:]si", data)]
+    assert max(gaps) <= counter.longest <= max(gaps) + 2  # at most the two bytes looked at again at an edge
+
+
+def test_too_many_shared_strings_are_refused_as_they_come(tmp_path):
+    counter = StringCounter(tmp_path, 3)
+    counter(b"<sst><si/><si/><s")
+    with pytest.raises(InputRefused, match="more than 3 shared strings"):
+        counter(b"i/><si/>")
 
 
 def test_the_styles_excel_writes_pass_and_absurd_ones_do_not(tmp_path):

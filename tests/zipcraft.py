@@ -228,7 +228,8 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 OST_SHEET = f'<sheet xmlns:r="{R_NS}" name="OST" sheetId="2" state="visible" r:id="rId2"/>'.encode()
 READER_ATTACKS = ("id-attribute-before-r-id", "id-in-another-namespace", "two-sheets-named-ost", "hidden-twin-of-the-same-name",
                   "sheets-differing-in-case", "styles-format-code-per-style", "styles-too-many-styles", "shared-strings-flood",
-                  "date-serial-beyond-chrono", "cell-longer-than-excel-allows", "workbook-part-of-empty-elements")
+                  "date-serial-beyond-chrono", "cell-longer-than-excel-allows", "workbook-part-of-empty-elements",
+                  "one-long-shared-string-in-many-cells")
 
 
 def _far_sheet(entries: list[Entry]) -> Entry:
@@ -279,6 +280,11 @@ def reader_attacks(good: Path) -> dict[str, tuple[bytes, str]]:
         "workbook-part-of-empty-elements": (build(_with(parts, WORKBOOK, lambda d: d.replace(b"<definedNames/>", (
             b'<definedNames><definedName name="x">' + os.urandom(40_000).hex().encode() + b"</definedName>" + b"<a/>" * 2_000_000
             + b"</definedNames>")))), "xl/workbook.xml"),
+        # each cell gets its own copy of the string it points at: a 226 KB file asked for gigabytes (exit 134)
+        "one-long-shared-string-in-many-cells": (build([*_ost(parts, b"".join(
+            b'<row r="%d"><c r="W%d" t="s"><v>0</v></c></row>' % (r, r) for r in range(4, 40_004))), Entry(
+            "xl/sharedStrings.xml", b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
+            + os.urandom(15_000).hex().encode() + b"</t></si></sst>")]), "copy of shared strings"),
         "cell-longer-than-excel-allows": (build(_ost(parts, b'<row r="4">' + _cell("A4", os.urandom(20_000).hex()) + b"</row>")),
                                           "32,767"),
     }

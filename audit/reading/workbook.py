@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from audit.background import in_background, run_into
 from audit.errors import InputRefused
 from audit.reading import rust
-from audit.reading.bookparts import STYLES_MAX_BYTES, StringCounter, check_shared_strings, check_styles
+from audit.reading.bookparts import STYLES_MAX_BYTES, StringCounter, check_string_copies, check_styles
 from audit.reading.extent import EXCEL_COLUMNS, EXCEL_ROWS, Extent, measure
 from audit.reading.halves import find_cut, join_frames
 from audit.reading.repack import READER_PARTS, SHEET_NAME, SHEET_PART, Member, Source, book_members, zip_pieces
@@ -125,11 +125,13 @@ class Workbook:
         self.book_parts = [name for name in READER_PARTS if name in self.parts]
         if STYLES in package.kept:
             check_styles(path, package.kept.pop(STYLES))
+        self.longest_string = 0
         if STRINGS in self.parts:
-            strings = StringCounter()
-            watch_part(path, self.parts[STRINGS], strings)
             sheet_bytes = sum(self.parts[e.part].size for e in self.sheets if e.part in self.parts)
-            check_shared_strings(path, strings.count, _budget(sheet_bytes))
+            strings = StringCounter(path, _budget(sheet_bytes))
+            watch_part(path, self.parts[STRINGS], strings)
+            strings.finish()
+            self.longest_string = strings.longest
 
     def _find(self, name: str, hidden: bool) -> list[SheetEntry]:
         wanted = name.strip().lower()
@@ -156,6 +158,8 @@ class Workbook:
     def _parsed(self, name: str, part: Part, split: bool = True) -> Callable[[], tuple[pl.DataFrame, tuple[str, ...]]]:
         """Parse the sheet now (in halves when big); the returned function converts it."""
         xml = self._inflated.pop(part.name, None) or inflate_part(self.path, part)
+        if self.longest_string:
+            check_string_copies(self.path, name, xml, self.longest_string)
         book = [*book_members(self.date1904), *(Member.raw(self.path, self.parts[n]) for n in self.book_parts)]
         cut = find_cut(xml) if split else None
         if cut is None:
