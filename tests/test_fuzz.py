@@ -18,7 +18,7 @@ from pathlib import Path
 import docx as python_docx
 import zipcraft
 from builders import client, write_return
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -140,6 +140,62 @@ def test_mutated_cell_references(tmp_path, row, cell, copies, drop_references, c
         return xml.replace(b"</sheetData>", extra.encode() + b"</sheetData>")
 
     parts = [dataclasses.replace(e, data=change(e.data)) if e.name == zipcraft.OST_PART else e for e in zipcraft.entries_of(_seed_path())]
+    path = tmp_path / "fuzz.xlsx"
+    data = zipcraft.build(parts)
+    path.write_bytes(data)
+    check(runner.invoke(app, [command, str(path)]))
+    assert path.read_bytes() == data
+
+
+TAG_SPELLINGS = st.sampled_from(["plain", "prefix", "single-quotes", "newlines", "spaces-around-equals", "r-last",
+                                  "r-in-another-namespace", "character-reference"])
+
+
+def _spelled(tag: str, ref: str, how: str) -> str:
+    """A `<row>` or `<c>` start tag for `ref`, spelled as XML allows and a scanner might not expect."""
+    return {
+        "plain": f'<{tag} r="{ref}"', "prefix": f'<x:{tag} xmlns:x="urn:x" r="{ref}"', "single-quotes": f"<{tag} r='{ref}'",
+        "newlines": f'<{tag}\n\tr="{ref}"', "spaces-around-equals": f'<{tag} r = "{ref}"', "r-last": f'<{tag} s="0" r="{ref}"',
+        "r-in-another-namespace": f'<{tag} xmlns:q="urn:q" q:r="A1" r="{ref}"', "character-reference": f'<{tag} r="&#{ord(ref[0])};{ref[1:]}"',
+    }[how]
+
+
+@FUZZ
+@given(row=st.sampled_from(["4", "1048576", "4294967297"]), cell=REFERENCES, row_how=TAG_SPELLINGS, cell_how=TAG_SPELLINGS,
+       command=st.sampled_from(["validate", "doses"]))
+def test_mutated_tag_spellings(tmp_path, row, cell, row_how, cell_how, command):
+    """A far cell hidden by how its tags are spelled (prefixes, quotes, whitespace, character references)."""
+    end = "</x:row>" if row_how == "prefix" else "</row>"
+    cell_end = "</x:c>" if cell_how == "prefix" else "</c>"
+    extra = f'{_spelled("row", row, row_how)}>{_spelled("c", cell or "A4", cell_how)} t="inlineStr"><is><t>x</t></is>{cell_end}{end}'
+    parts = [dataclasses.replace(e, data=e.data.replace(b"</sheetData>", extra.encode() + b"</sheetData>"))
+             if e.name == zipcraft.OST_PART else e for e in zipcraft.entries_of(_seed_path())]
+    path = tmp_path / "fuzz.xlsx"
+    data = zipcraft.build(parts)
+    path.write_bytes(data)
+    check(runner.invoke(app, [command, str(path)]))
+    assert path.read_bytes() == data
+
+
+SHEET_ELEMENT = st.tuples(
+    st.sampled_from(['name="OST"', 'name="ost"', 'name="OST "', 'name="Submission"']),
+    st.sampled_from(["", 'state="hidden"', 'state="veryHidden"', 'state="odd"']),
+    st.lists(st.sampled_from(['r:id="rId2"', 'r:id="rId1"', 'r:id="rId9"', 'id="rId1"', 'q:id="rId2"', 'id="rId9"']),
+             min_size=1, max_size=3, unique_by=lambda a: a.split("=")[0]),
+).map(lambda t: [t[0], t[1], *t[2]])
+
+
+@FUZZ
+@example(first=['name="OST"', "", 'id="rId1"', 'r:id="rId9"'], second=None, command="validate")  # exit 134 before the rebuilt workbook part
+@given(first=SHEET_ELEMENT, second=st.one_of(st.none(), SHEET_ELEMENT), command=st.sampled_from(["validate", "doses"]))
+def test_mutated_sheet_lists(tmp_path, first, second, command):
+    """The OST `<sheet>` element with its name, state and relationship ids mixed (and perhaps a second one), beside a
+    relationship to a sheet with a far cell: a reading of a scanned sheet or a reasoned refusal, never the far sheet."""
+    def sheet(attributes: list[str]) -> bytes:
+        return f'<sheet xmlns:r="{zipcraft.R_NS}" xmlns:q="urn:q" sheetId="7" {" ".join(attributes)}/>'.encode()
+
+    sheets = sheet(first) + (sheet(second) if second is not None else b"")
+    parts = zipcraft._sheet_variant(zipcraft.entries_of(_seed_path()), sheets)
     path = tmp_path / "fuzz.xlsx"
     data = zipcraft.build(parts)
     path.write_bytes(data)

@@ -231,16 +231,17 @@ def packages(monkeypatch):
     return seen
 
 
-def test_the_reader_gets_the_workbook_parts_and_the_one_sheet_only(tmp_path, packages):
+def test_the_reader_gets_our_workbook_part_the_styles_and_the_one_sheet_only(tmp_path, packages):
     path = write_return(tmp_path / "r.xlsx", [client(i) for i in range(1, 30)])
     Workbook(path).sheet("OST")
     assert len(packages) == 1
     with zipfile.ZipFile(io.BytesIO(packages[0])) as zf, zipfile.ZipFile(path) as original:
         assert zf.testzip() is None  # every CRC right
-        names = set(zf.namelist())
-        assert OST_PART in names and "xl/worksheets/sheet1.xml" not in names  # not the Submission sheet
-        assert {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "[Content_Types].xml"} <= names
-        assert all(zf.read(n) == original.read(n) for n in names)
+        assert set(zf.namelist()) == {"_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
+                                      repack.SHEET_PART}
+        assert zf.read(repack.SHEET_PART) == original.read(OST_PART) and zf.read("xl/styles.xml") == original.read("xl/styles.xml")
+        book = zf.read("xl/workbook.xml")
+        assert book.count(b"<sheet ") == 1 and b'name="S"' in book and book != original.read("xl/workbook.xml")
 
 
 def test_each_half_package_holds_its_half(tmp_path, packages, cut_everything):
@@ -248,7 +249,7 @@ def test_each_half_package_holds_its_half(tmp_path, packages, cut_everything):
     assert Workbook(path).sheet("OST").frame.height == 80  # header and 79 clients
     with zipfile.ZipFile(path) as original:
         whole = original.read(OST_PART)
-    first, second = (zipfile.ZipFile(io.BytesIO(p)).read(OST_PART) for p in packages)
+    first, second = (zipfile.ZipFile(io.BytesIO(p)).read(repack.SHEET_PART) for p in packages)
     body = whole[whole.index(b"<sheetData>") + len(b"<sheetData>"):whole.index(b"</sheetData>")]
     first_rows = first[first.index(b"<sheetData>") + 11:first.index(b"</sheetData>")]
     second_rows = second[second.index(b"<sheetData>") + 11:second.index(b"</sheetData>")]

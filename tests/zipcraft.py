@@ -7,6 +7,7 @@ change to a valid package (see `attacks`).
 
 from __future__ import annotations
 
+import os
 import struct
 import zipfile
 import zlib
@@ -217,4 +218,86 @@ def sheet_quirks(good: Path) -> dict[str, bytes]:
     return {
         "stated-range-everything": build(_with(parts, OST_PART, dimension)),
         "styled-empty-cell-far-away": build(_ost(parts, b'<row r="1048576"><c r="XFD1048576" s="0"/></row>')),
+    }
+
+
+# --- what the reader reads beside the sheet: the workbook part, its relationships, styles, shared strings --------
+
+RELS = "xl/_rels/workbook.xml.rels"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+OST_SHEET = f'<sheet xmlns:r="{R_NS}" name="OST" sheetId="2" state="visible" r:id="rId2"/>'.encode()
+READER_ATTACKS = ("id-attribute-before-r-id", "id-in-another-namespace", "two-sheets-named-ost", "hidden-twin-of-the-same-name",
+                  "sheets-differing-in-case", "styles-format-code-per-style", "styles-too-many-styles", "shared-strings-flood",
+                  "date-serial-beyond-chrono", "cell-longer-than-excel-allows", "workbook-part-of-empty-elements",
+                  "one-long-shared-string-in-many-cells")
+
+
+def _far_sheet(entries: list[Entry]) -> Entry:
+    """A copy of the OST sheet with a cell at XFD1048576, at a part name no sheet of ours points at."""
+    ost = next(e for e in entries if e.name == OST_PART)
+    return Entry("xl/worksheets/far.xml", ost.data.replace(b"</sheetData>", b'<row r="1048576">' + _cell("XFD1048576")
+                                                           + b"</row></sheetData>"))
+
+
+def _sheet_variant(entries: list[Entry], sheets: bytes) -> list[Entry]:
+    """The package with the OST `<sheet>` element replaced by `sheets`, a relationship rId9 to the far sheet, and the far sheet."""
+    rel = (f'<Relationship Type="{R_NS}/worksheet" Target="worksheets/far.xml" Id="rId9"/></Relationships>').encode()
+    entries = _with(entries, RELS, lambda d: d.replace(b"</Relationships>", rel))
+    return [*_with(entries, WORKBOOK, lambda d: d.replace(OST_SHEET, sheets)), _far_sheet(entries)]
+
+
+def _with_styles(entries: list[Entry], change) -> list[Entry]:
+    return _with(entries, "xl/styles.xml", change)
+
+
+def reader_attacks(good: Path) -> dict[str, tuple[bytes, str]]:
+    """name -> (a package whose workbook part, relationships, styles or shared strings would make calamine read what
+    was never checked, or spend without bound; words the refusal must contain)."""
+    parts = entries_of(good)
+    sheet = lambda attrs: f'<sheet xmlns:r="{R_NS}" xmlns:q="urn:q" name="OST" sheetId="2" {attrs}/>'.encode()  # noqa: E731
+    formats = (b'<numFmt numFmtId="200" formatCode="' + b"0" * 200_000 + b'"/></numFmts>', b"<xf numFmtId=\"200\"></xf>" * 2_000)
+    filler = b"<si><t>" + os.urandom(150_000).hex().encode() + b"</t></si>"  # enough to pass the zip-bomb ratio
+    strings = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + filler + b"<si/>" * 5_000_000 + b"</sst>"
+    dated = b'<row r="4"><c r="I4" s="1"><v>-1e300</v></c></row>'  # style 1 is a date format in the builders' workbooks
+    return {
+        # calamine takes `r:id` by its prefix; we took the first `id` of any namespace: the far sheet went unscanned (exit 134)
+        "id-attribute-before-r-id": (build(_sheet_variant(parts, sheet('id="rId2" r:id="rId9"'))), "XFD"),
+        "id-in-another-namespace": (build(_sheet_variant(parts, sheet('q:id="rId2" r:id="rId9"'))), "XFD"),
+        "two-sheets-named-ost": (build(_sheet_variant(parts, sheet('r:id="rId9"') + OST_SHEET)), "two sheets named"),
+        "hidden-twin-of-the-same-name": (build(_sheet_variant(parts, sheet('state="hidden" r:id="rId9"') + OST_SHEET)),
+                                         "two sheets named"),
+        "sheets-differing-in-case": (build(_sheet_variant(parts, OST_SHEET + sheet('r:id="rId9"').replace(b'"OST"', b'"ost"'))),
+                                     "two sheets named"),
+        "styles-format-code-per-style": (build(_with_styles(parts, lambda d: d.replace(b"</numFmts>", formats[0]).replace(
+            b"</cellXfs>", formats[1] + b"</cellXfs>"))), "xl/styles.xml"),
+        "styles-too-many-styles": (build(_with_styles(parts, lambda d: d.replace(b"</cellXfs>", b"<xf/>" * 250_000 + b"</cellXfs>"))),
+                                   "cell styles"),
+        "shared-strings-flood": (build([*parts, Entry("xl/sharedStrings.xml", strings)]),
+                                 "shared strings"),
+        "date-serial-beyond-chrono": (build(_ost(parts, dated)), "could not be read"),
+        # a 10 MB value cost the audit 930 MB and went whole to the terminal
+        # 1.9 MB of file, 50 million `<a/>` in the workbook part: 4.7 GB and 110 s as a tree
+        "workbook-part-of-empty-elements": (build(_with(parts, WORKBOOK, lambda d: d.replace(b"<definedNames/>", (
+            b'<definedNames><definedName name="x">' + os.urandom(40_000).hex().encode() + b"</definedName>" + b"<a/>" * 2_000_000
+            + b"</definedNames>")))), "xl/workbook.xml"),
+        # each cell gets its own copy of the string it points at: a 226 KB file asked for gigabytes (exit 134)
+        "one-long-shared-string-in-many-cells": (build([*_ost(parts, b"".join(
+            b'<row r="%d"><c r="W%d" t="s"><v>0</v></c></row>' % (r, r) for r in range(4, 40_004))), Entry(
+            "xl/sharedStrings.xml", b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
+            + os.urandom(15_000).hex().encode() + b"</t></si></sst>")]), "copy of shared strings"),
+        "cell-longer-than-excel-allows": (build(_ost(parts, b'<row r="4">' + _cell("A4", os.urandom(20_000).hex()) + b"</row>")),
+                                          "32,767"),
+    }
+
+
+def reader_quirks(good: Path) -> dict[str, bytes]:
+    """Odd workbook parts that Excel reads as the plain return: read as usual, the same clients."""
+    parts = entries_of(good)
+    other_prefix = f'<sheet xmlns:q="{R_NS}" xmlns:r="urn:not-relationships" name="OST" sheetId="2" q:id="rId2"/>'.encode()
+    return {
+        "relationships-namespace-under-another-prefix": build(_with(parts, WORKBOOK, lambda d: d.replace(OST_SHEET, other_prefix))),
+        "sheet-outside-sheets-element": build(_with(parts, WORKBOOK, lambda d: d.replace(OST_SHEET, b"").replace(
+            b"</sheets>", b"</sheets>" + OST_SHEET))),
+        "target-with-a-character-reference": build(_with(parts, RELS, lambda d: d.replace(
+            b'Target="/xl/worksheets/sheet2.xml"', b'Target="worksheets/sheet&#50;.xml"'))),
     }

@@ -1,11 +1,15 @@
 """Hand the reader a package rebuilt from checked parts only.
 
 calamine never opens the provider's file. For each sheet it parses, it gets
-a small zip made here: the workbook's own parts (their compressed bytes as
-the safety check read and verified them) and the one sheet, stored, whose
-every byte the far-cell scan has seen. Whatever a crafted archive or a
-crafted relationship would make another reader do, calamine can only read
-what was checked; a sheet it resolves elsewhere is simply not there.
+a small zip made here: a workbook part and relationships written here, that
+list one sheet under a fixed name; the styles and shared strings (their
+compressed bytes as the safety check read and verified them); and the one
+sheet, stored, whose every byte the far-cell scan has seen. The provider's
+workbook part and relationships never reach calamine: where its reading of
+them would differ from ours (an `id` attribute in another namespace, two
+sheets of one name, a relationship id written with a character reference),
+it would parse a sheet the scan never saw. Here there is no other sheet to
+find, and no name to match but ours.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 from audit.reading.safety import inflating
 from audit.reading.ziplayout import Part
@@ -48,6 +53,28 @@ class Member:
         for piece in pieces:
             crc = inflating.crc32(piece, crc)
         return cls(name, zipfile.ZIP_STORED, crc, sum(len(p) for p in pieces), pieces)
+
+
+SHEET_NAME = "S"  # the one sheet's name in the rebuilt package: what the reader is asked for
+SHEET_PART = "xl/worksheets/sheet1.xml"
+READER_PARTS = ("xl/styles.xml", "xl/sharedStrings.xml")  # the parts calamine reads beside a sheet, at these paths
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def book_members(date1904: bool) -> list[Member]:
+    """The workbook part and its relationships, as we read them: one visible sheet, SHEET_NAME at SHEET_PART,
+    and the workbook's date system (the one setting of the workbook part a cell's value depends on)."""
+    system = '<workbookPr date1904="1"/>' if date1904 else ""
+    book = (f'<workbook xmlns={quoteattr(MAIN)} xmlns:r={quoteattr(RELATIONSHIPS)}>{system}<sheets>'
+            f'<sheet name={quoteattr(SHEET_NAME)} sheetId="1" r:id="rId1"/></sheets></workbook>')
+    rels = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type={quoteattr(RELATIONSHIPS + "/worksheet")} Target="/{SHEET_PART}"/></Relationships>')
+    package = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'  # how a reader
+               f'<Relationship Id="rId1" Type={quoteattr(RELATIONSHIPS + "/officeDocument")} Target="xl/workbook.xml"/>'
+               '</Relationships>')  # knows the package for an xlsx
+    return [Member.stored("_rels/.rels", [package.encode()]), Member.stored("xl/workbook.xml", [book.encode()]),
+            Member.stored("xl/_rels/workbook.xml.rels", [rels.encode()])]
 
 
 def zip_pieces(members: Sequence[Member]) -> list[Piece]:

@@ -122,6 +122,12 @@ def inflate_part(path: Path, part: Part) -> bytearray:
     return kept
 
 
+def watch_part(path: Path, part: Part, watch: Callable[[bytes], None]) -> None:
+    """One part of a package that passed `check_ooxml`, inflated again and shown to `watch` chunk by chunk,
+    never held whole."""
+    _inflate_one(path, part, False, watch)
+
+
 def _inflate_all(path: Path, package: Package, keep: set[str]) -> None:
     """Inflate every part, two at a time (zlib releases the GIL), biggest first; stop at the first refusal.
 
@@ -154,11 +160,11 @@ def _inflate_all(path: Path, package: Package, keep: set[str]) -> None:
         raise failed[0]
 
 
-def _inflate_one(path: Path, part: Part, keep: bool) -> bytearray | None:
+def _inflate_one(path: Path, part: Part, keep: bool, watch: Callable[[bytes], None] | None = None) -> bytearray | None:
     """Inflate one part from its raw bytes in large slices, so zlib runs without the GIL; never more than
     its declared size plus one byte. Returns the bytes when asked to keep them."""
     inflater = inflating.decompressobj(-zlib.MAX_WBITS) if part.method == zipfile.ZIP_DEFLATED else None
-    account = _Account(path, part, bytearray(part.size) if keep else None)  # filled in place: no regrowing copies
+    account = _Account(path, part, bytearray(part.size) if keep else None, watch)  # filled in place: no regrowing copies
     try:
         with path.open("rb") as fh:
             remaining = part.compressed
@@ -191,8 +197,8 @@ class _Account:
     """Counts a part's inflated bytes against its declared size (checked against the limits), checks its CRC
     and looks for entity declarations."""
 
-    def __init__(self, path: Path, part: Part, kept: bytearray | None) -> None:
-        self.path, self.part, self.kept = path, part, kept
+    def __init__(self, path: Path, part: Part, kept: bytearray | None, watch: Callable[[bytes], None] | None = None) -> None:
+        self.path, self.part, self.kept, self.watch = path, part, kept, watch
         self.inflated, self.crc, self.tail = 0, 0, b""
         self.is_xml = part.name.endswith((".xml", ".rels", ".vml"))
 
@@ -214,6 +220,8 @@ class _Account:
         self.crc = inflating.crc32(chunk, self.crc)
         if self.kept is not None:
             self.kept[self.inflated - len(chunk):self.inflated] = chunk
+        if self.watch is not None:
+            self.watch(chunk)
 
 
 def _ole_reason(path: Path, kind: str) -> str:

@@ -7,9 +7,10 @@ index, whatever empty rows or columns lead the sheet.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,12 @@ from typing import TYPE_CHECKING
 
 from audit.background import in_background, run_into
 from audit.errors import InputRefused
+from audit.reading import rust
+from audit.reading.bookparts import STYLES_MAX_BYTES, StringCounter, check_string_copies, check_styles
 from audit.reading.extent import EXCEL_COLUMNS, EXCEL_ROWS, Extent, measure
 from audit.reading.halves import find_cut, join_frames
-from audit.reading.repack import Member, Source, zip_pieces
-from audit.reading.safety import check_ooxml, inflate_part
+from audit.reading.repack import READER_PARTS, SHEET_NAME, SHEET_PART, Member, Source, book_members, zip_pieces
+from audit.reading.safety import check_ooxml, inflate_part, watch_part
 from audit.reading.ziplayout import Part
 
 if TYPE_CHECKING:
@@ -79,7 +82,12 @@ def normalise_header(text: str | None) -> str:
 
 
 BOOK_PARTS = (WORKBOOK_PART, "xl/_rels/workbook.xml.rels")
-PACKAGE_PARTS = ("[Content_Types].xml", "_rels/.rels")
+STYLES, STRINGS = READER_PARTS
+RELATIONSHIP_NAMESPACES = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                          "http://purl.oclc.org/ooxml/officeDocument/relationships")
+BOOK_MAX_BYTES = 4 << 20  # the workbook part and its relationships, kept and read whole: Excel's are kilobytes
+MAX_SHEETS = 10_000
+EXCEL_CELL_CHARS = 32_767  # the most text Excel keeps in one cell
 CELL_FLOOR = 4_000_000  # cells any sheet may reach (about 130 MB in the reader): 170,000 clients at the return's width
 BYTES_PER_CELL = 8  # a cell with a value takes more XML than this, so a sheet of n bytes holds under n / 8 of them
 COLUMN_MARGIN = 26  # columns a reader may use beyond a return's own (a provider's notes), before the sheet is absurd
@@ -107,15 +115,23 @@ class Workbook:
     """
 
     def __init__(self, path: Path, max_columns: int = EXCEL_COLUMNS) -> None:
-        package = check_ooxml(path, kind=WORKBOOK_KIND, required_part=WORKBOOK_PART, keep=_kept_parts)
+        package = check_ooxml(path, kind=WORKBOOK_KIND, required_part=WORKBOOK_PART, keep=lambda parts: _kept(path, parts))
         self.path = path
         self.max_columns = max_columns
         self.parts = {part.name: part for part in package.parts}
-        self.sheets, targets = _sheet_entries(path, package.kept)
+        self.sheets, self.date1904 = _sheet_entries(path, package.kept)
         self._inflated = package.kept  # the biggest sheet's XML, as the check inflated it: used once, then let go
-        sheet_parts = {entry.part for entry in self.sheets}
-        # what the reader needs beside a sheet: the package's and the workbook's own parts (styles, shared strings)
-        self.book_parts = [name for name in (*BOOK_PARTS, *PACKAGE_PARTS, *targets) if name in self.parts and name not in sheet_parts]
+        # what the reader needs beside a sheet (see repack: never the provider's workbook part or relationships)
+        self.book_parts = [name for name in READER_PARTS if name in self.parts]
+        if STYLES in package.kept:
+            check_styles(path, package.kept.pop(STYLES))
+        self.longest_string = 0
+        if STRINGS in self.parts:
+            sheet_bytes = sum(self.parts[e.part].size for e in self.sheets if e.part in self.parts)
+            strings = StringCounter(path, _budget(sheet_bytes))
+            watch_part(path, self.parts[STRINGS], strings)
+            strings.finish()
+            self.longest_string = strings.longest
 
     def _find(self, name: str, hidden: bool) -> list[SheetEntry]:
         wanted = name.strip().lower()
@@ -128,6 +144,8 @@ class Workbook:
         if not found:
             return None
         entry = found[0]
+        if sum(e.name.lower() == entry.name.lower() for e in self.sheets) > 1:  # Excel never writes two; which is meant?
+            raise InputRefused(self.path, f"has two sheets named {entry.name!r} (sheet names are unique in Excel)")
         part = self.parts.get(entry.part or "")
         if part is None:
             raise InputRefused(self.path, f"sheet {entry.name!r} points at a part the package does not have")
@@ -140,7 +158,9 @@ class Workbook:
     def _parsed(self, name: str, part: Part, split: bool = True) -> Callable[[], tuple[pl.DataFrame, tuple[str, ...]]]:
         """Parse the sheet now (in halves when big); the returned function converts it."""
         xml = self._inflated.pop(part.name, None) or inflate_part(self.path, part)
-        book = [Member.raw(self.path, self.parts[n]) for n in self.book_parts]
+        if self.longest_string:
+            check_string_copies(self.path, name, xml, self.longest_string)
+        book = [*book_members(self.date1904), *(Member.raw(self.path, self.parts[n]) for n in self.book_parts)]
         cut = find_cut(xml) if split else None
         if cut is None:
             whole = [xml]
@@ -181,10 +201,10 @@ class Workbook:
         except ValueError as exc:  # the scan's reason, said of this part
             raise InputRefused(self.path, f"is corrupt (part {part.name} {exc})") from None
         _check_extent(self.path, name, extent, budget, self.max_columns)
-        source = Source(zip_pieces([*book, Member.stored(part.name, pieces)]))
+        source = Source(zip_pieces([*book, Member.stored(SHEET_PART, pieces)]))
         pieces.clear()
         try:
-            return self._guard(lambda: _parse(fastexcel.read_excel(source.source), name))
+            return self._guard(lambda: _parse(fastexcel.read_excel(source.source), SHEET_NAME))
         finally:
             source.close()
 
@@ -193,23 +213,31 @@ class Workbook:
         if parsed is None:  # an empty sheet
             return _empty_frame(), ()
         columns = tuple(c.absolute_index for c in parsed.available_columns())
-        return self._guard(parsed.to_polars), columns if indexes else tuple(column_letter(i) for i in columns)
+        frame = self._guard(parsed.to_polars)
+        _check_text(self.path, frame)
+        return frame, columns if indexes else tuple(column_letter(i) for i in columns)
 
     def _guard(self, load):
         try:
-            return load()
+            return rust.call(load)
         except InputRefused:
             raise
-        except Exception as exc:  # fastexcel raises its own error types for bad files
+        except Exception as exc:  # fastexcel raises its own error types for bad files; a panic is ReaderPanicked
             reason = str(exc).strip().splitlines()[0][:150] if str(exc).strip() else type(exc).__name__
             raise InputRefused(self.path, f"could not be read as a workbook ({reason})") from None
 
 
-def _kept_parts(parts: list[Part]) -> set[str]:
-    """What the check keeps of what it inflates: the workbook part and its relationships, and the biggest
-    worksheet (nearly always the return's clients), so the sheet read is not inflated twice (0.1 s at 100k)."""
+def _kept(path: Path, parts: list[Part]) -> set[str]:
+    """The parts the check keeps for us: the workbook part and its relationships, the styles to check (refused
+    here, before they are inflated, when too big to keep), and the biggest worksheet (nearly always the return's
+    clients), so the sheet read is not inflated twice (0.1 s at 100k)."""
+    for part in parts:
+        limit = STYLES_MAX_BYTES if part.name == STYLES else BOOK_MAX_BYTES if part.name in BOOK_PARTS else None
+        if limit is not None and part.size > limit:
+            raise InputRefused(path, f"has a part {part.name} of {part.size / (1 << 20):,.0f} MB, where Excel's own are "
+                                     "kilobytes (a memory bomb?)")
     sheets = [p for p in parts if p.name.startswith("xl/worksheets/") and p.name.endswith(".xml")]
-    return set(BOOK_PARTS) | {max(sheets, key=lambda p: p.size).name for _ in sheets[:1]}
+    return {*BOOK_PARTS, STYLES} | {max(sheets, key=lambda p: p.size).name for _ in sheets[:1]}
 
 
 def _budget(part_size: int) -> int:
@@ -229,22 +257,62 @@ def _check_extent(path: Path, sheet: str, extent: Extent, budget: int, max_colum
                                  f"its size allows at most {budget:,} (stray cells far from the data?)")
 
 
-def _sheet_entries(path: Path, kept: dict[str, bytearray]) -> tuple[list[SheetEntry], list[str]]:
-    """The sheets the workbook part lists, in order, with the part each relationship points at, and every part
-    the workbook's relationships point at (resolved as calamine resolves them: `/xl/...` and `xl/...` as they
-    are, anything else under `xl/`)."""
-    from defusedxml.ElementTree import fromstring
+def _check_text(path: Path, frame: pl.DataFrame) -> None:
+    """No cell holds more text than Excel lets a cell hold: a 10 MB value cost the audit 930 MB and a 10 MB line on
+    the terminal. Bytes first (column-wide, from the offsets), characters only if some value could be over."""
+    import polars as pl
 
+    def longest(length: pl.Expr) -> int:
+        lengths = frame.select(length.max())
+        return max((v for v in lengths.row(0) if v is not None), default=0) if lengths.width else 0
+
+    if frame.is_empty() or longest(pl.col(pl.String).str.len_bytes()) <= EXCEL_CELL_CHARS:
+        return
+    chars = longest(pl.col(pl.String).str.len_chars())
+    if chars > EXCEL_CELL_CHARS:
+        raise InputRefused(path, f"has a cell of {chars:,} characters, where Excel holds at most {EXCEL_CELL_CHARS:,} in a cell")
+
+
+def _sheet_entries(path: Path, kept: dict[str, bytearray]) -> tuple[list[SheetEntry], bool]:
+    """The sheets the workbook part lists, in order, with the part each relationship points at (resolved as
+    calamine resolves them: `/xl/...` and `xl/...` as they are, anything else under `xl/`), and whether the
+    workbook counts dates from 1904."""
     try:
-        book = fromstring(bytes(kept.get(WORKBOOK_PART, b"")))
-        rels = fromstring(bytes(kept[BOOK_PARTS[1]])) if BOOK_PARTS[1] in kept else None
+        targets = {attrib.get("Id"): _resolved(attrib.get("Target") or "")
+                   for _, attrib in _elements(kept.get(BOOK_PARTS[1], b"<r/>"), {"Relationship"})}
+        entries: list[SheetEntry] = []
+        date1904 = False
+        for local, attrib in _elements(kept.get(WORKBOOK_PART, b""), {"sheet", "workbookPr"}):
+            if local == "workbookPr":
+                date1904 = date1904 or (attrib.get("date1904") or "").strip() in ("1", "true")
+                continue
+            entries.append(SheetEntry(attrib.get("name") or "", (attrib.get("state") or "visible") != "visible",
+                                      targets.get(_relationship_id(attrib) or "")))
+            if len(entries) > MAX_SHEETS:
+                raise InputRefused(path, f"lists more than {MAX_SHEETS:,} sheets")
+    except InputRefused:
+        raise
     except Exception as exc:  # noqa: BLE001 - defusedxml and expat raise several kinds
         raise InputRefused(path, f"could not be read as a workbook (its workbook part is not readable XML: {exc})") from None
-    targets = {} if rels is None else {e.get("Id"): _resolved(e.get("Target") or "") for e in rels.iter()
-                                       if _local(e.tag) == "Relationship"}
-    entries = [SheetEntry(e.get("name") or "", (e.get("state") or "visible") != "visible", targets.get(_attr(e, "id")))
-               for e in book.iter() if _local(e.tag) == "sheet"]
-    return entries, list(targets.values())
+    return entries, date1904
+
+
+def _elements(data: bytes | bytearray, wanted: set[str]) -> Iterator[tuple[str, dict[str, str]]]:
+    """The local name and attributes of each element called one of `wanted` (any namespace), in document order.
+    Streamed, each element let go once seen: a workbook part of 50 million empty elements took 4.7 GB as a tree."""
+    from defusedxml.ElementTree import iterparse
+
+    open_elements = []
+    for event, element in iterparse(io.BytesIO(data), events=("start", "end")):
+        if event == "start":
+            open_elements.append(element)
+            continue
+        open_elements.pop()
+        local = _local(element.tag)
+        if local in wanted:
+            yield local, dict(element.attrib)
+        if open_elements:  # its parent's only child by now: the element and all it held are let go
+            open_elements[-1].remove(element)
 
 
 def _resolved(target: str) -> str:
@@ -255,9 +323,10 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _attr(element, local: str) -> str | None:
-    """An attribute by its local name, whatever namespace (transitional or strict OOXML) it is in."""
-    return next((v for k, v in element.attrib.items() if _local(k) == local), None)
+def _relationship_id(attrib: dict[str, str]) -> str | None:
+    """A sheet's relationship id: its `id` attribute in the relationships namespace (transitional or strict OOXML),
+    as Excel reads it; an `id` in any other namespace, or in none, is not one."""
+    return next((attrib[f"{{{ns}}}id"] for ns in RELATIONSHIP_NAMESPACES if f"{{{ns}}}id" in attrib), None)
 
 
 def read_workbook(path: Path, wanted: tuple[str, ...]) -> dict[str, Sheet]:
