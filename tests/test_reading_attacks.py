@@ -116,3 +116,13 @@ def test_the_workbook_part_is_streamed_in_document_order_whatever_the_namespaces
            b'<x><w:sheet name="B"/></x></w:sheets><w:sheet name="C"/></w:workbook>')
     seen = [(local, attrib.get("name")) for local, attrib in _elements(xml, {"sheet", "workbookPr"})]
     assert seen == [("workbookPr", None), ("sheet", "A"), ("sheet", "B"), ("sheet", "C")]
+
+
+def test_a_library_call_on_its_own_leaves_stderr_alone(monkeypatch):
+    """Silencing stderr is the command line's choice (audit/settings.py), not every read's."""
+    monkeypatch.setattr(rust, "_silence", False)
+    seen = []
+    assert rust.call(lambda: seen.append(os.path.samefile("/proc/self/fd/2", os.devnull)) or 1) == 1
+    assert seen == [False] or not os.path.exists("/proc/self/fd/2")
+    with pytest.raises(rust.ReaderPanicked):
+        rust.call(lambda: (_ for _ in ()).throw(PanicException("boom")))

@@ -12,7 +12,10 @@ from audit import settings
 
 
 def test_the_tests_run_what_users_get():
+    from audit.reading import rust
+
     assert os.environ.get(settings.ENGINE[0]) == settings.ENGINE[1]
+    assert rust._silence
 
 
 def _affinity_seen_by_a_command(env: dict[str, str]) -> str:

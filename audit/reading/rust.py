@@ -1,13 +1,16 @@
-"""Calls into the Rust reader that neither print nor escape when it panics.
+"""Calls into the Rust reader that never escape, and (for the command line) never print, when it panics.
 
-A panic in calamine or fastexcel (a date serial of 1e300 in a date-styled cell
-overflows chrono while the cell is turned into text) reaches Python as pyo3's
-`PanicException`, a BaseException that no `except Exception` stops, after
-Rust's panic hook has written its message and a backtrace to stderr. Here the
-panic becomes an ordinary error and, while the reader runs, file descriptor 2
-points at /dev/null, so nothing of it reaches the terminal. Another thread's
-writes to stderr in that window are lost too: only the reading threads run
-Rust, and the CLI reports after reading.
+A panic in calamine or fastexcel (a date serial of -1e300 in a date-styled
+cell overflows chrono while the cell is turned into text) reaches Python as
+pyo3's `PanicException`, a BaseException that no `except Exception` stops,
+after Rust's panic hook has written its message and a backtrace to stderr.
+Here the panic becomes an ordinary error. Rust's hook cannot be told from
+Python to keep quiet, so when the process has chosen it (`silence_panics`,
+made by audit/settings.py for the command line, whose promise is one
+sentence), file descriptor 2 points at /dev/null while the reader runs.
+Another thread's writes to stderr in that window are lost too: only the
+reading threads run Rust, and the CLI reports after reading. A library call
+on its own leaves the process's stderr alone.
 """
 
 from __future__ import annotations
@@ -16,13 +19,20 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TypeVar
 
 T = TypeVar("T")
 _lock = threading.Lock()
 _depth = 0
 _saved: int | None = None
+_silence = False
+
+
+def silence_panics() -> None:
+    """From now on, stderr is silenced while the reader runs (a process-wide choice: see audit/settings.py)."""
+    global _silence
+    _silence = True
 
 
 class ReaderPanicked(Exception):
@@ -30,8 +40,8 @@ class ReaderPanicked(Exception):
 
 
 def call(work: Callable[[], T]) -> T:
-    """`work()`, with stderr silenced while it runs and a Rust panic raised as ReaderPanicked."""
-    with _silenced():
+    """`work()`, a Rust panic raised as ReaderPanicked, stderr silenced meanwhile if the process chose so."""
+    with _silenced() if _silence else nullcontext():
         try:
             return work()
         except BaseException as exc:
