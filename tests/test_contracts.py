@@ -149,3 +149,11 @@ def test_contracts_json_equals_library(tmp_path):
     assert data["contracts"][0]["verdicts"] == spec.expected
     first = data["findings"][0]
     assert {"category", "quote", "trigger"} <= set(first) and first["location"]["file"].endswith("spec.docx")
+
+
+@pytest.mark.parametrize("amount", ["£1,200", "£12,500.50", "£ 2.5m", "£30k"])
+def test_a_sum_of_money_is_marked_whole(tmp_path, amount):
+    """A reader is shown the whole sum as the trigger, not its first digit («£1»,200)."""
+    text = f"3.2 A payment of {amount} is made for each client who leaves treatment drug free.\n"
+    [f] = [f for f in scan_contract(write_text(tmp_path, text)).findings if f.extra["category"] == "PAYS_FOR_COMPLETION"]
+    assert f"«{amount}»" in f.extra["details"]["marked"], f.extra["details"]["marked"]

@@ -29,6 +29,9 @@ WORDS = r"(?:[\w'/-]+[,;:]?\s+)"  # one word and its space, for bounded word win
 CORE = (r"(?:\bOST\b|opioid\s+substitut\w*|opiate\s+substitut\w*|substitut\w*\s+(?:prescrib\w*|treatment|therapy|medication)|"
         r"methadone|buprenorphine|maintenance\s+prescrib\w*|prescri\w*|treatment|medication|detox\w*|\b(?:MAT|MMT|OAT|OMT|ORT|MOUD)\b)")
 
+# a sum in pounds, whole (£1,200, £12,500.50, £2.5m, £30k), so the marked trigger is the sum, not its first digit
+MONEY_SUM = r"£\s?\d(?:[\d,.]{0,15}\d)?(?:\s?(?:k|m|bn|million|billion)\b)?"
+
 PATTERNS: dict[str, re.Pattern[str]] = {
     # money of any kind
     "money": _re(
@@ -37,7 +40,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bfinancial(?:ly)?\b", r"\bwith(?:hold|held|holding)\b", r"\bretained\b", r"\bclaw(?:ed|s)?[- ]?back\b",
         r"\bdeductions?\b", r"\bdeducted\b", r"\bpenalt(?:y|ies)\b", r"\bcontract\s+(?:value|price|sum)\b",
         r"\b(?:annual|quarterly|total)\s+(?:contract\s+)?(?:value|price|sum|budget)\b", r"\bprice\b", r"\bperformance[- ]related\b",
-        r"\bat\s+risk\b", r"£\s?\d", r"\bfees?\b", r"\bfunding\b", r"\bfunded\b", r"\bbudget\b", r"\b(?:income|earnings|revenue)\b", r"\bclaims?\b(?=\s+(?:for|payment|are|will|may|can|must|shall))",
+        r"\bat\s+risk\b", MONEY_SUM, r"\bfees?\b", r"\bfunding\b", r"\bfunded\b", r"\bbudget\b", r"\b(?:income|earnings|revenue)\b", r"\bclaims?\b(?=\s+(?:for|payment|are|will|may|can|must|shall))",
         r"\b\d{1,3}\s?(?:%|per\s?cent)\s+(?:of\s+(?:the\s+)?(?:annual\s+|total\s+|quarterly\s+)?(?:contract\s+|service\s+)?(?:value|price|payment|sum|budget|income)|by\s+results)"),
     # money tied to outcomes or results: strong enough to carry to neighbouring text
     "money_outcome": _re(
