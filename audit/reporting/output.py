@@ -258,7 +258,7 @@ def text_doses(console, audits, quiet: bool = False, show_all: bool = False) -> 
             table.add_row(markup(ind.label), str(ind.numerator), str(ind.denominator), percent(ind.value), ci)
         console.print(table)
         if audit.not_judged:
-            hang(console, "", "[bold]Not judged[/bold] (a field the rule needs failed validation):", more=2)
+            hang(console, "", "[bold]Not judged[/bold] (a field the rule needs failed validation, or the sheet has no such column):", more=2)
             for nj in audit.not_judged:
                 why = ", ".join(f"{k} {n}" for k, n in nj.reasons.items())
                 hang(console, f"  {nj.rule}: ", f"{plural(nj.count, 'client')} ({markup(why)})")
