@@ -491,3 +491,21 @@ def test_small_multiple_draws_each_quarter_with_its_interval_and_escapes_labels(
     # 0% at the bottom, 100% at the top: the higher value is drawn higher
     ys = [float(m) for m in re.findall(r'class="point" cx="[\d.]+" cy="([\d.]+)"', svg)]
     assert ys[0] > ys[1]
+
+
+@pytest.mark.parametrize("first,last,words", [
+    (0, 5, "change not computed: the first quarter has no clients to judge"),
+    (5, 0, "change not computed: the last quarter has no clients to judge"),
+    (0, 0, "change not computed: the first and last quarters have no clients to judge"),
+])
+def test_a_change_that_cannot_be_computed_says_which_quarter_lacks_clients(first, last, words):
+    """Not "change no clear change (a quarter has ...)": the change is first to last, so say which end is empty."""
+    from audit.prescribing.doses import IndicatorResult
+    from audit.prescribing.history_view import change_words
+
+    def result(n):
+        return IndicatorResult("x", "X", n and 1, n, (1 / n) if n else None, None, None)
+
+    change = Change("x", "X", "high", result(first), result(last), None, None, None)
+    assert f"change {change_words(change)}" == words
+    assert change_words(change, verdict=False) == words.removeprefix("change not computed: ")

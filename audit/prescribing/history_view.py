@@ -74,8 +74,10 @@ def _points(value: float | None) -> str:
 
 def change_words(change: Change, verdict: bool = True) -> str:
     """`+15.8 points, 95% CI +6.3 to +24.8: improved` (first quarter to last)."""
-    if change.difference is None:
-        return "no clear change (a quarter has no clients to judge)" if verdict else "a quarter has no clients to judge"
+    if change.difference is None:  # the change is first to last: say which end has nobody to judge
+        empty = [end for end, cell in (("first", change.first), ("last", change.last)) if not cell.denominator]
+        why = "the first and last quarters have" if len(empty) == 2 else f"the {empty[0]} quarter has"
+        return f"not computed: {why} no clients to judge" if verdict else f"{why} no clients to judge"
     words = f"{_points(change.difference)} points, 95% CI {_points(change.ci_low)} to {_points(change.ci_high)}"
     return f"{words}: {change.verdict.replace('-', ' ')}" if verdict else words
 
