@@ -157,3 +157,12 @@ def test_a_sum_of_money_is_marked_whole(tmp_path, amount):
     text = f"3.2 A payment of {amount} is made for each client who leaves treatment drug free.\n"
     [f] = [f for f in scan_contract(write_text(tmp_path, text)).findings if f.extra["category"] == "PAYS_FOR_COMPLETION"]
     assert f"«{amount}»" in f.extra["details"]["marked"], f.extra["details"]["marked"]
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("4.2 The outcome-linked element is released in proportion to the number of clients who do not re-present within six months.\n", "yes"),
+    ("4.2 The outcome-linked element is released when waiting times fall below three weeks.\n", "no-evidence"),
+])
+def test_an_outcome_linked_element_is_money_tied_to_outcomes(tmp_path, text, verdict):
+    """A held-back "outcome-linked element" paid on not re-presenting is payment for completion, not a passage to review."""
+    assert scan_contract(write_text(tmp_path, text)).verdicts["pays_for_completion"] == verdict
