@@ -145,6 +145,16 @@ def test_a_missing_column_is_named_as_missing_not_as_failed(tmp_path):
     assert "OPIUSE (no column) 2" in result.output and "or the sheet has no such column" in result.output
 
 
+def test_a_blank_submission_value_is_shown_as_unknown_not_none(tmp_path):
+    """A return straight from `ost-audit template` has the keys with blank values: the heading must not say "None"."""
+    from builders import SUBMISSION
+    blank = {**SUBMISSION, "LA_NAME": None, "PROVIDER_NAME": None, "PERIOD_START": None, "PERIOD_END": None}
+    path = write_return(tmp_path / "r.xlsx", [client(1)], submission=blank)
+    result = CliRunner().invoke(app, ["doses", str(path)], env={"COLUMNS": "200"})
+    heading = result.output.splitlines()[0]
+    assert "None" not in heading and "? / ?, ? to ?" in heading, heading
+
+
 def test_findings_point_at_the_rule_cell_and_cite(tmp_path):
     audit = audit_doses(write_return(tmp_path / "r.xlsx", [client(1), client(2, DOSE_MG=45, NALOXONE="N")]))
     cells = {f.rule: f.location.cell for f in audit.findings}

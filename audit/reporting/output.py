@@ -241,10 +241,9 @@ def text_doses(console, audits, quiet: bool = False, show_all: bool = False) -> 
     for number, audit in enumerate(audits):
         v = audit.validated
         sub = v.submission
-        heading(console, f"[bold underline]{markup(v.path)}[/bold underline]  "
-                f"{markup(str(sub.get('LA_NAME', '?')))} / {markup(str(sub.get('PROVIDER_NAME', '?')))}, "
-                f"{markup(sub.get('PERIOD_START', '?'))} to {markup(sub.get('PERIOD_END', '?'))}, guideline {markup(audit.guideline.id)}",
-                number)
+        la, provider, start, end = (markup(str(sub.get(k) or "?")) for k in ("LA_NAME", "PROVIDER_NAME", "PERIOD_START", "PERIOD_END"))
+        heading(console, f"[bold underline]{markup(v.path)}[/bold underline]  {la} / {provider}, {start} to {end}, "
+                f"guideline {markup(audit.guideline.id)}", number)
         meds = text_table("By medication", ("medication", "clients", "median mg", "maintenance", "in optimal band"))
         for row in audit.by_medication():
             band = row["optimal_band"]
