@@ -509,3 +509,13 @@ def test_a_change_that_cannot_be_computed_says_which_quarter_lacks_clients(first
     change = Change("x", "X", "high", result(first), result(last), None, None, None)
     assert f"change {change_words(change)}" == words
     assert change_words(change, verdict=False) == words.removeprefix("change not computed: ")
+
+
+def test_the_report_badge_of_a_change_not_computed_says_so():
+    """The "Over time" badge of an indicator with nobody to judge at an end is "not computed", not "no-clear-change"."""
+    from audit.prescribing.doses import IndicatorResult
+    from audit.prescribing.history_view import change_badge
+
+    empty, some = IndicatorResult("x", "X", 0, 0, None, None, None), IndicatorResult("x", "X", 1, 5, 0.2, 0.04, 0.6)
+    assert change_badge(Change("x", "X", "high", empty, some, None, None, None)) == "not computed"
+    assert change_badge(Change("x", "X", "high", some, some, 0.0, -0.4, 0.4)) == "no-clear-change"
