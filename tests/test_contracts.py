@@ -166,3 +166,12 @@ def test_a_sum_of_money_is_marked_whole(tmp_path, amount):
 def test_an_outcome_linked_element_is_money_tied_to_outcomes(tmp_path, text, verdict):
     """A held-back "outcome-linked element" paid on not re-presenting is payment for completion, not a passage to review."""
     assert scan_contract(write_text(tmp_path, text)).verdicts["pays_for_completion"] == verdict
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("3. Prescriptions for opioid substitutes are capped at twelve calendar months, after which treatment ends.\n", "yes"),
+    ("3. Substitute prescribing must not exceed 52 consecutive weeks.\n", "yes"),
+    ("3. This contract runs for twelve calendar months from 1 April.\n", "no-evidence"),
+])
+def test_a_duration_in_calendar_or_consecutive_units_is_a_duration(tmp_path, text, verdict):
+    assert scan_contract(write_text(tmp_path, text)).verdicts["time_limits"] == verdict

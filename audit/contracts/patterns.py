@@ -24,7 +24,7 @@ def _re(*alternatives: str) -> re.Pattern[str]:
 NUM = (r"(?:\d{1,3}(?:\s?-\s?\d{1,3})?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
        r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ]\w{3,5})?|a|an)")
 UNIT = r"(?:weeks?|months?|years?|days?|hours?)"
-DURATION = rf"(?:\(?{NUM}\)?(?:\s*\(\d{{1,3}}\))?[- ]{UNIT})"
+DURATION = rf"(?:\(?{NUM}\)?(?:\s*\(\d{{1,3}}\))?[- ](?:calendar\s+|consecutive\s+|full\s+)?{UNIT})"  # "twelve calendar months"
 WORDS = r"(?:[\w'/-]+[,;:]?\s+)"  # one word and its space, for bounded word windows
 CORE = (r"(?:\bOST\b|opioid\s+substitut\w*|opiate\s+substitut\w*|substitut\w*\s+(?:prescrib\w*|treatment|therapy|medication)|"
         r"methadone|buprenorphine|maintenance\s+prescrib\w*|prescri\w*|treatment|medication|detox\w*|\b(?:MAT|MMT|OAT|OMT|ORT|MOUD)\b)")
