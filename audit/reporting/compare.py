@@ -111,9 +111,12 @@ def _summarise(folder: str, guideline: str, report: str | None) -> AreaSummary:
     notes = [f"not read: {Path(exc.path).name} {exc.reason}" for exc in area.refused]
     reason = None
     if not area.returns:
-        status = "unreadable" if any(Path(e.path).suffix.lower() == ".xlsx" for e in area.refused) else "no-return"
+        unread = [e for e in area.refused if Path(e.path).suffix.lower() == ".xlsx"]
+        status = "unreadable" if unread else "no-return"
         reason = "no usable return: indicators could not be computed"
         notes.append(reason)
+        if unread:  # the CSV has no notes column: its reason says which return was refused and why
+            reason += f" ({Path(unread[0].path).name} {unread[0].reason}" + (f"; and {len(unread) - 1} more" if len(unread) > 1 else "") + ")"
     elif area.validation_errors:
         status = "validation-errors"
         not_judged = sum(i.not_judged for i in area.indicators)
