@@ -519,3 +519,10 @@ def test_the_report_badge_of_a_change_not_computed_says_so():
     empty, some = IndicatorResult("x", "X", 0, 0, None, None, None), IndicatorResult("x", "X", 1, 5, 0.2, 0.04, 0.6)
     assert change_badge(Change("x", "X", "high", empty, some, None, None, None)) == "not computed"
     assert change_badge(Change("x", "X", "high", some, some, 0.0, -0.4, 0.4)) == "no-clear-change"
+
+
+def test_a_row_without_an_id_is_noted_only_where_there_is_an_earlier_return_to_judge(tmp_path):
+    """Rows with no CLIENTID stop 'vanished' being judged for the provider's return before; the first return has none."""
+    write_quarters(tmp_path, [[row(0, "A1"), row(0, None)], [row(1, "A1"), row(1, None)]])
+    notes = [n for n in history_of([tmp_path]).notes if "with no CLIENTID" in n]
+    assert len(notes) == 1 and "TST01-q1.xlsx" in notes[0], notes
