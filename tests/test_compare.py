@@ -158,3 +158,16 @@ def test_json_goes_to_stdout_and_no_page_unless_output_given(tmp_path, monkeypat
     assert (tmp_path / "c.html").exists() and (tmp_path / "c-areas" / "area0.html").exists()
     text = runner.invoke(app, ["compare", "areas"])
     assert text.exit_code == 0 and (tmp_path / "compare.html").exists()
+
+
+def test_an_unreadable_area_says_why_in_the_csv(tmp_path):
+    """The CSV's reason is all a spreadsheet user sees: it names the refused file and why, not only that nothing was computed."""
+    make_areas(tmp_path / "areas", [20])
+    (tmp_path / "areas" / "nhs").mkdir()
+    write_return(tmp_path / "areas" / "nhs" / "q4.xlsx", [client(1, CLIENTID="4010232137"), client(2)],
+                 submission=dict(SUBMISSION, LA_CODE="E06990009"))
+    out = tmp_path / "c.csv"
+    assert runner.invoke(app, ["compare", str(tmp_path / "areas"), "-o", str(tmp_path / "c.html"), "--csv", str(out)]).exit_code == 0
+    rows = [r for r in csv.DictReader(out.open(encoding="utf-8")) if r["area_name"] == "nhs"]
+    assert [r["status"] for r in rows] == ["unreadable"]
+    assert "q4.xlsx" in rows[0]["reason"] and "NHS numbers" in rows[0]["reason"], rows[0]["reason"]

@@ -149,3 +149,29 @@ def test_contracts_json_equals_library(tmp_path):
     assert data["contracts"][0]["verdicts"] == spec.expected
     first = data["findings"][0]
     assert {"category", "quote", "trigger"} <= set(first) and first["location"]["file"].endswith("spec.docx")
+
+
+@pytest.mark.parametrize("amount", ["£1,200", "£12,500.50", "£ 2.5m", "£30k"])
+def test_a_sum_of_money_is_marked_whole(tmp_path, amount):
+    """A reader is shown the whole sum as the trigger, not its first digit («£1»,200)."""
+    text = f"3.2 A payment of {amount} is made for each client who leaves treatment drug free.\n"
+    [f] = [f for f in scan_contract(write_text(tmp_path, text)).findings if f.extra["category"] == "PAYS_FOR_COMPLETION"]
+    assert f"«{amount}»" in f.extra["details"]["marked"], f.extra["details"]["marked"]
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("4.2 The outcome-linked element is released in proportion to the number of clients who do not re-present within six months.\n", "yes"),
+    ("4.2 The outcome-linked element is released when waiting times fall below three weeks.\n", "no-evidence"),
+])
+def test_an_outcome_linked_element_is_money_tied_to_outcomes(tmp_path, text, verdict):
+    """A held-back "outcome-linked element" paid on not re-presenting is payment for completion, not a passage to review."""
+    assert scan_contract(write_text(tmp_path, text)).verdicts["pays_for_completion"] == verdict
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("3. Prescriptions for opioid substitutes are capped at twelve calendar months, after which treatment ends.\n", "yes"),
+    ("3. Substitute prescribing must not exceed 52 consecutive weeks.\n", "yes"),
+    ("3. This contract runs for twelve calendar months from 1 April.\n", "no-evidence"),
+])
+def test_a_duration_in_calendar_or_consecutive_units_is_a_duration(tmp_path, text, verdict):
+    assert scan_contract(write_text(tmp_path, text)).verdicts["time_limits"] == verdict

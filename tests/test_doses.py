@@ -135,6 +135,26 @@ def test_invalid_field_means_not_judged(tmp_path):
     assert (methadone.numerator, methadone.denominator) == (0, 1)
 
 
+def test_a_missing_column_is_named_as_missing_not_as_failed(tmp_path):
+    """A return without an OPIUSE column: nothing in it failed validation, so the reason says the column is missing."""
+    from builders import COLUMNS
+    columns = [c for c in COLUMNS if c != "OPIUSE"]
+    audit = audit_doses(write_return(tmp_path / "r.xlsx", [client(1), client(2)], columns=columns))
+    assert {n.rule: n.reasons for n in audit.not_judged}["NAL-NOT-SUPPLIED"] == {"OPIUSE (no column)": 2}
+    result = CliRunner().invoke(app, ["doses", str(tmp_path / "r.xlsx")], env={"COLUMNS": "200"})
+    assert "OPIUSE (no column) 2" in result.output and "or the sheet has no such column" in result.output
+
+
+def test_a_blank_submission_value_is_shown_as_unknown_not_none(tmp_path):
+    """A return straight from `ost-audit template` has the keys with blank values: the heading must not say "None"."""
+    from builders import SUBMISSION
+    blank = {**SUBMISSION, "LA_NAME": None, "PROVIDER_NAME": None, "PERIOD_START": None, "PERIOD_END": None}
+    path = write_return(tmp_path / "r.xlsx", [client(1)], submission=blank)
+    result = CliRunner().invoke(app, ["doses", str(path)], env={"COLUMNS": "200"})
+    heading = result.output.splitlines()[0]
+    assert "None" not in heading and "? / ?, ? to ?" in heading, heading
+
+
 def test_findings_point_at_the_rule_cell_and_cite(tmp_path):
     audit = audit_doses(write_return(tmp_path / "r.xlsx", [client(1), client(2, DOSE_MG=45, NALOXONE="N")]))
     cells = {f.rule: f.location.cell for f in audit.findings}

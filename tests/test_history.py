@@ -491,3 +491,38 @@ def test_small_multiple_draws_each_quarter_with_its_interval_and_escapes_labels(
     # 0% at the bottom, 100% at the top: the higher value is drawn higher
     ys = [float(m) for m in re.findall(r'class="point" cx="[\d.]+" cy="([\d.]+)"', svg)]
     assert ys[0] > ys[1]
+
+
+@pytest.mark.parametrize("first,last,words", [
+    (0, 5, "change not computed: the first quarter has no clients to judge"),
+    (5, 0, "change not computed: the last quarter has no clients to judge"),
+    (0, 0, "change not computed: the first and last quarters have no clients to judge"),
+])
+def test_a_change_that_cannot_be_computed_says_which_quarter_lacks_clients(first, last, words):
+    """Not "change no clear change (a quarter has ...)": the change is first to last, so say which end is empty."""
+    from audit.prescribing.doses import IndicatorResult
+    from audit.prescribing.history_view import change_words
+
+    def result(n):
+        return IndicatorResult("x", "X", n and 1, n, (1 / n) if n else None, None, None)
+
+    change = Change("x", "X", "high", result(first), result(last), None, None, None)
+    assert f"change {change_words(change)}" == words
+    assert change_words(change, verdict=False) == words.removeprefix("change not computed: ")
+
+
+def test_the_report_badge_of_a_change_not_computed_says_so():
+    """The "Over time" badge of an indicator with nobody to judge at an end is "not computed", not "no-clear-change"."""
+    from audit.prescribing.doses import IndicatorResult
+    from audit.prescribing.history_view import change_badge
+
+    empty, some = IndicatorResult("x", "X", 0, 0, None, None, None), IndicatorResult("x", "X", 1, 5, 0.2, 0.04, 0.6)
+    assert change_badge(Change("x", "X", "high", empty, some, None, None, None)) == "not computed"
+    assert change_badge(Change("x", "X", "high", some, some, 0.0, -0.4, 0.4)) == "no-clear-change"
+
+
+def test_a_row_without_an_id_is_noted_only_where_there_is_an_earlier_return_to_judge(tmp_path):
+    """Rows with no CLIENTID stop 'vanished' being judged for the provider's return before; the first return has none."""
+    write_quarters(tmp_path, [[row(0, "A1"), row(0, None)], [row(1, "A1"), row(1, None)]])
+    notes = [n for n in history_of([tmp_path]).notes if "with no CLIENTID" in n]
+    assert len(notes) == 1 and "TST01-q1.xlsx" in notes[0], notes

@@ -134,3 +134,27 @@ def test_pages_fit_a_phone_without_sideways_scrolling(tmp_path):
     assert [r["page"] for r in results] == pages
     for r in results:
         assert r["width"] <= 390 and r["scroll"] <= r["width"] and r["over"] == [], r
+
+
+def _overflow(tmp_path: Path, page: Path, widths: list[int]) -> list[dict]:
+    """Each width's layout of one page: its scroll width and the text that runs past its right edge."""
+    import html as html_lib
+    import json
+
+    frames = "".join(f'<iframe src="{page.name}" style="width:{w}px;height:700px;border:0"></iframe>' for w in widths)
+    probe = page.parent / "probe.html"
+    probe.write_text(PROBE.format(frames=frames), encoding="utf-8")
+    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
+                         check=True, capture_output=True, text=True, timeout=180).stdout
+    return json.loads(html_lib.unescape(re.search(r'data-result="([^"]*)"', dom).group(1)))
+
+
+def test_the_public_comparison_fits_a_laptop_screen_without_sideways_scrolling(tmp_path):
+    """Between a phone and a wide screen (1100 and 1280 px) the 14-column matrix must fit, or become cards."""
+    areas = tmp_path / "areas"
+    assert runner.invoke(app, ["sample", str(areas), "--quiet"]).exit_code == 0
+    page = tmp_path / "compare.html"
+    assert runner.invoke(app, ["compare", str(areas), "--public", "--output", str(page), "--quiet"]).exit_code == 0
+    for r in _overflow(tmp_path, page, [1100, 1280]):
+        assert r["scroll"] <= r["width"] and r["over"] == [], r

@@ -278,3 +278,15 @@ def test_contract_codes_shown_beside_their_words(area_dir):
         assert f"{CATEGORY_WORDS[category]}</span> <code>{category}</code>" in html
     for key, verdict in area.contracts[0].verdicts.items():
         assert f">{verdict}</span> {VERDICT_WORDS[key][verdict]}." in html
+
+
+def test_a_headline_with_nobody_to_judge_says_so(tmp_path):
+    """A methadone-only area has no buprenorphine clients: its headline card says so, not "0 of 0; 95% CI - to -"."""
+    folder = tmp_path / "area"
+    folder.mkdir()
+    write_return(folder / "r.xlsx", [client(i, OST_MEDICATION="methadone") for i in range(1, 6)])
+    html = render_report(audit_area([folder]))
+    panel = html[html.index('class="panel"'):html.index("</div>\n", html.index('class="panel"') + 1) + 2000]
+    assert "0 of 0" not in panel and "CI - to -" not in panel
+    assert "no clients to judge" in panel
+    assert "- to -" not in html  # nor the indicators table

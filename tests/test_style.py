@@ -27,8 +27,8 @@ def test_no_two_rule_sets_declare_the_same():
 
 def test_the_card_layout_is_written_once_and_taken_by_both_wide_tables():
     assert sum(text.count("content: attr(data-label)") for text in css_sources()) == 1
-    css = " ".join(environment().get_template("_style.css.j2").render().split())
+    css = " ".join(environment().get_template("_style.css.j2").render(matrix_cards_below=1328).split())
     phone = css[css.index("@media screen and (max-width: 760px)"):]
-    narrow = css[css.index("@media print, (max-width: 1000px)"):]
+    narrow = css[css.index("@media print, (max-width: 1328px)"):]
     assert phone.index("table.cards td::before") < phone.index("}", phone.index("table.cards td::before"))
     assert "table.cards" not in narrow and "table.matrix td::before, table.matrix tbody th::before" in narrow

@@ -96,3 +96,15 @@ def test_funnel_labels_by_name_never_overlap_or_leave_the_chart():
         keyed = " ".join(t.text for t in root.iter(f"{NS}text") if t.get("class") == "key")
         for label, _, _ in points:  # every area is named: on the chart, or in the key under it
             assert label in named or f". {label}" in keyed
+
+
+def test_funnel_point_labels_stay_legible_over_the_limit_lines():
+    """A name laid over a control limit (common: areas sit near them) is drawn with a white halo, so the line never strikes it out."""
+    from audit.reporting.stats import funnel_limits
+    from audit.reporting.svg import funnel
+
+    points = [("Near the limit", 58, 100), ("Far below", 20, 100), ("Crowd one", 50, 90), ("Crowd two", 51, 91)]
+    root = ET.fromstring(funnel(points, 0.5, lambda n: funnel_limits(0.5, n), "Halo"))
+    labels = [t for t in root.iter(f"{NS}text") if t.get("class") in ("point-label", "point-number")]
+    assert labels and all(t.get("stroke") == "#fff" and t.get("paint-order") == "stroke" and float(t.get("stroke-width")) >= 3
+                          for t in labels)

@@ -24,10 +24,13 @@ def _re(*alternatives: str) -> re.Pattern[str]:
 NUM = (r"(?:\d{1,3}(?:\s?-\s?\d{1,3})?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
        r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ]\w{3,5})?|a|an)")
 UNIT = r"(?:weeks?|months?|years?|days?|hours?)"
-DURATION = rf"(?:\(?{NUM}\)?(?:\s*\(\d{{1,3}}\))?[- ]{UNIT})"
+DURATION = rf"(?:\(?{NUM}\)?(?:\s*\(\d{{1,3}}\))?[- ](?:calendar\s+|consecutive\s+|full\s+)?{UNIT})"  # "twelve calendar months"
 WORDS = r"(?:[\w'/-]+[,;:]?\s+)"  # one word and its space, for bounded word windows
 CORE = (r"(?:\bOST\b|opioid\s+substitut\w*|opiate\s+substitut\w*|substitut\w*\s+(?:prescrib\w*|treatment|therapy|medication)|"
         r"methadone|buprenorphine|maintenance\s+prescrib\w*|prescri\w*|treatment|medication|detox\w*|\b(?:MAT|MMT|OAT|OMT|ORT|MOUD)\b)")
+
+# a sum in pounds, whole (£1,200, £12,500.50, £2.5m, £30k), so the marked trigger is the sum, not its first digit
+MONEY_SUM = r"£\s?\d(?:[\d,.]{0,15}\d)?(?:\s?(?:k|m|bn|million|billion)\b)?"
 
 PATTERNS: dict[str, re.Pattern[str]] = {
     # money of any kind
@@ -37,11 +40,13 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bfinancial(?:ly)?\b", r"\bwith(?:hold|held|holding)\b", r"\bretained\b", r"\bclaw(?:ed|s)?[- ]?back\b",
         r"\bdeductions?\b", r"\bdeducted\b", r"\bpenalt(?:y|ies)\b", r"\bcontract\s+(?:value|price|sum)\b",
         r"\b(?:annual|quarterly|total)\s+(?:contract\s+)?(?:value|price|sum|budget)\b", r"\bprice\b", r"\bperformance[- ]related\b",
-        r"\bat\s+risk\b", r"£\s?\d", r"\bfees?\b", r"\bfunding\b", r"\bfunded\b", r"\bbudget\b", r"\b(?:income|earnings|revenue)\b", r"\bclaims?\b(?=\s+(?:for|payment|are|will|may|can|must|shall))",
+        r"\boutcomes?[- ](?:linked|related|based|dependent)\s+(?:element|portion|tranche|share|sum|proportion)\b",
+        r"\bat\s+risk\b", MONEY_SUM, r"\bfees?\b", r"\bfunding\b", r"\bfunded\b", r"\bbudget\b", r"\b(?:income|earnings|revenue)\b", r"\bclaims?\b(?=\s+(?:for|payment|are|will|may|can|must|shall))",
         r"\b\d{1,3}\s?(?:%|per\s?cent)\s+(?:of\s+(?:the\s+)?(?:annual\s+|total\s+|quarterly\s+)?(?:contract\s+|service\s+)?(?:value|price|payment|sum|budget|income)|by\s+results)"),
     # money tied to outcomes or results: strong enough to carry to neighbouring text
     "money_outcome": _re(
         r"\bPbR\b", r"\bpayments?[- ]by[- ]results?\b", r"\bby[- ]results?\b", r"\boutcomes?[- ](?:related\s+|based\s+)?(?:payments?|tariffs?|claims?|funding)\b",
+        r"\boutcomes?[- ](?:linked|related|based|dependent)\s+(?:element|portion|tranche|share|sum|proportion)\b",
         r"\bsuccess\s+(?:payments?|fees?)\b", r"\bpa(?:y|id|ying|yments?|yable)\s+(?:\w+\s+){0,2}(?:for|on|against|according\s+to|relative\s+to|based\s+on)\s+(?:the\s+)?(?:\w+\s+){0,2}(?:outcomes?|results?|success|achievement|performance)\b",
         r"\bincentiv\w*", r"\bbonus(?:es)?\b", r"\brewards?\b(?! recovery)", r"\brewarding\b", r"\brewarded\b", r"\btariffs?\b", r"\bat\s+risk\b",
         r"\bperformance[- ]related\b", r"\bclaw(?:ed|s)?[- ]?back\b", r"\bwith(?:hold|held|holding)\b", r"\bretained\b", r"\bdeductions?\b",

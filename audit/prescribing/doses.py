@@ -146,7 +146,9 @@ def judge(validated: ValidatedReturn, guideline: Guideline) -> DoseAudit:
     ).row(0, named=True)
     for rule in guideline.rules:
         if sums[rule.id]:
-            reasons = {c: int(sums[f"{rule.id}|{c}"]) for c in sorted(rule.fields) if sums[f"{rule.id}|{c}"]}
+            # a column the sheet lacks failed nothing: say it is missing, as validation said nothing about it
+            reasons = {(c if c in validated.letters else f"{c} (no column)"): int(sums[f"{rule.id}|{c}"])
+                       for c in sorted(rule.fields) if sums[f"{rule.id}|{c}"]}
             missing = _missing_context(compiled[rule.id].conditions, submission)
             reasons.update({f"{m} (Submission)": int(sums[rule.id]) for m in missing})
             audit.not_judged.append(NotJudged(rule.id, int(sums[rule.id]), reasons))

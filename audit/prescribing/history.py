@@ -209,7 +209,9 @@ def build_history(audits: Sequence[DoseAudit], guideline: Guideline) -> History:
         if ps[-1] != periods[-1]:
             notes.append(f"Provider {provider} has no return after {ps[-1].end.isoformat()}: its clients in that "
                          "return are not followed further.")
-    for (file, blank) in frame.filter(pl.col("CLIENTID").is_null()).group_by("file", maintain_order=True).len().iter_rows():
+    firsts = [seq[0][1].validated.path for seq in sequences.values()]  # nothing before a provider's first return to judge
+    blank_ids = frame.filter(pl.col("CLIENTID").is_null() & ~pl.col("file").is_in(firsts))
+    for (file, blank) in blank_ids.group_by("file", maintain_order=True).len().iter_rows():
         notes.append(f"{file} has {blank} row{'' if blank == 1 else 's'} with no CLIENTID: no client is judged to have vanished from the "
                      "return before it.")
     trajectories, not_judged = _trajectories(frame)

@@ -72,10 +72,17 @@ def _points(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:+.1f}"
 
 
+def change_badge(change: Change) -> str:
+    """The report's badge: the verdict, or "not computed" when an end quarter has nobody to judge (never a verdict)."""
+    return "not computed" if change.difference is None else change.verdict
+
+
 def change_words(change: Change, verdict: bool = True) -> str:
     """`+15.8 points, 95% CI +6.3 to +24.8: improved` (first quarter to last)."""
-    if change.difference is None:
-        return "no clear change (a quarter has no clients to judge)" if verdict else "a quarter has no clients to judge"
+    if change.difference is None:  # the change is first to last: say which end has nobody to judge
+        empty = [end for end, cell in (("first", change.first), ("last", change.last)) if not cell.denominator]
+        why = "the first and last quarters have" if len(empty) == 2 else f"the {empty[0]} quarter has"
+        return f"not computed: {why} no clients to judge" if verdict else f"{why} no clients to judge"
     words = f"{_points(change.difference)} points, 95% CI {_points(change.ci_low)} to {_points(change.ci_high)}"
     return f"{words}: {change.verdict.replace('-', ' ')}" if verdict else words
 
@@ -128,7 +135,7 @@ def report_context(history: History) -> dict[str, Any]:
         points = [(quarter_label(q), q.indicators[i].value, q.indicators[i].ci_low, q.indicators[i].ci_high) for q in qs]
         change = history.change(ind.id)
         charts.append({"label": ind.label, "id": ind.id, "better": ind.better, "svg": small_multiple(points, ind.label),
-                       "verdict": change.verdict if change else None,
+                       "verdict": change_badge(change) if change else None,
                        "verdict_class": VERDICT_CLASS.get(change.verdict, "neutral") if change else "neutral",
                        "words": change_words(change, verdict=False) if change else ""})
     lists = [{"name": name, "heading": HEADINGS[name], "not_judged": history.not_judged[name],

@@ -27,6 +27,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from audit.contracts.categories import QUESTION_WORDS
 from audit.errors import InputRefused
 from audit.findings import Finding, Location, Severity
 from audit.prescribing.doses import IndicatorResult
@@ -110,9 +111,12 @@ def _summarise(folder: str, guideline: str, report: str | None) -> AreaSummary:
     notes = [f"not read: {Path(exc.path).name} {exc.reason}" for exc in area.refused]
     reason = None
     if not area.returns:
-        status = "unreadable" if any(Path(e.path).suffix.lower() == ".xlsx" for e in area.refused) else "no-return"
+        unread = [e for e in area.refused if Path(e.path).suffix.lower() == ".xlsx"]
+        status = "unreadable" if unread else "no-return"
         reason = "no usable return: indicators could not be computed"
         notes.append(reason)
+        if unread:  # the CSV has no notes column: its reason says which return was refused and why
+            reason += f" ({Path(unread[0].path).name} {unread[0].reason}" + (f"; and {len(unread) - 1} more" if len(unread) > 1 else "") + ")"
     elif area.validation_errors:
         status = "validation-errors"
         not_judged = sum(i.not_judged for i in area.indicators)
@@ -442,6 +446,16 @@ def safe_cell(value: Any) -> Any:
 
 
 CHANGE_WORDS = {"improved": "improved", "worse": "worse", "no-clear-change": "no clear change"}
+# The narrowest a matrix column gets: its longest word ("Buprenorphine" in a header, "(suppressed)" in a cell)
+# at the matrix's type size, measured in Chromium, plus padding; and the page's own padding either side.
+MATRIX_COLUMN_PX, PAGE_PADDING_PX = 94, 40
+
+
+def matrix_cards_below(comparison: Comparison) -> int:
+    """The window width (px) under which the matrix is shown as one card per area: below it the columns
+    cannot fit side by side and the page would scroll sideways."""
+    columns = 3 + len(comparison.pooled) + len(QUESTION_WORDS)  # area, clients, status; indicators; contract questions
+    return columns * MATRIX_COLUMN_PX + PAGE_PADDING_PX
 
 
 def render_compare(comparison: Comparison, output: Path) -> str:
@@ -459,5 +473,5 @@ def render_compare(comparison: Comparison, output: Path) -> str:
     return environment().get_template("compare.html.j2").render(
         comparison=comparison, areas=rows, pooled=comparison.pooled, positions=POSITIONS, funnels=funnel_charts(comparison),
         min_denominator=MIN_DENOMINATOR, pooled_basis=pooled_basis(comparison.public), change_words=CHANGE_WORDS,
-        verdict_class=VERDICT_CLASS, version=__version__, synthetic=any("SYNTHETIC" in a.name.upper() for a in comparison.areas),
+        verdict_class=VERDICT_CLASS, matrix_cards_below=matrix_cards_below(comparison), version=__version__, synthetic=any("SYNTHETIC" in a.name.upper() for a in comparison.areas),
         ran_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))

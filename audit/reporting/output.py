@@ -241,10 +241,9 @@ def text_doses(console, audits, quiet: bool = False, show_all: bool = False) -> 
     for number, audit in enumerate(audits):
         v = audit.validated
         sub = v.submission
-        heading(console, f"[bold underline]{markup(v.path)}[/bold underline]  "
-                f"{markup(str(sub.get('LA_NAME', '?')))} / {markup(str(sub.get('PROVIDER_NAME', '?')))}, "
-                f"{markup(sub.get('PERIOD_START', '?'))} to {markup(sub.get('PERIOD_END', '?'))}, guideline {markup(audit.guideline.id)}",
-                number)
+        la, provider, start, end = (markup(str(sub.get(k) or "?")) for k in ("LA_NAME", "PROVIDER_NAME", "PERIOD_START", "PERIOD_END"))
+        heading(console, f"[bold underline]{markup(v.path)}[/bold underline]  {la} / {provider}, {start} to {end}, "
+                f"guideline {markup(audit.guideline.id)}", number)
         meds = text_table("By medication", ("medication", "clients", "median mg", "maintenance", "in optimal band"))
         for row in audit.by_medication():
             band = row["optimal_band"]
@@ -258,7 +257,7 @@ def text_doses(console, audits, quiet: bool = False, show_all: bool = False) -> 
             table.add_row(markup(ind.label), str(ind.numerator), str(ind.denominator), percent(ind.value), ci)
         console.print(table)
         if audit.not_judged:
-            hang(console, "", "[bold]Not judged[/bold] (a field the rule needs failed validation):", more=2)
+            hang(console, "", "[bold]Not judged[/bold] (a field the rule needs failed validation, or the sheet has no such column):", more=2)
             for nj in audit.not_judged:
                 why = ", ".join(f"{k} {n}" for k, n in nj.reasons.items())
                 hang(console, f"  {nj.rule}: ", f"{plural(nj.count, 'client')} ({markup(why)})")

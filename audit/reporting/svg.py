@@ -163,6 +163,10 @@ def place_labels(points: Sequence[tuple[str, float, float]], area: Box, taken: l
     return out
 
 
+# A white outline painted under the letters: a name laid over a limit line stays legible.
+HALO = ' stroke="#fff" stroke-width="4" stroke-linejoin="round" paint-order="stroke"'
+
+
 def funnel(points: Sequence[tuple[str, int, int]], target: float, limits: Callable, title: str, size: str = "wide",
            unplaced: Sequence[str] = ()) -> str:
     """A funnel plot: each area's proportion against its denominator, with control limits around the target.
@@ -221,14 +225,14 @@ def funnel(points: Sequence[tuple[str, int, int]], target: float, limits: Callab
         fill = 'fill="#fff" stroke="#2b5d8a" stroke-width="2"' if label in unplaced else 'fill="#2b5d8a"'
         parts.append(f'<circle class="area" cx="{px:.1f}" cy="{py:.1f}" r="5" {fill}><title>{escape(label)}: {n}/{d}</title></circle>')
         if box is not None:
-            parts.append(f'<text class="point-label" x="{box[0]:.1f}" y="{box[3] - 4:.1f}">{escape(label)}</text>')
+            parts.append(f'<text class="point-label" x="{box[0]:.1f}" y="{box[3] - 4:.1f}"{HALO}>{escape(label)}</text>')
         else:
             box = number_boxes[i] or (px + 7, py - FONT - 5, px + 7 + text_width(str(numbers[i])), py - 3)
             nx, ny = box[0], box[3] - 4
             bx, by = min(max(px, box[0]), box[2]), min(max(py, box[1]), box[3])  # the box's nearest point to the circle
             if math.hypot(bx - px, by - py) > 12:
                 parts.append(f'<line class="leader" x1="{px:.1f}" y1="{py:.1f}" x2="{bx:.1f}" y2="{by:.1f}" stroke="#777"/>')
-            parts.append(f'<text class="point-number" x="{nx:.1f}" y="{ny:.1f}" font-weight="600">{numbers[i]}</text>')
+            parts.append(f'<text class="point-number" x="{nx:.1f}" y="{ny:.1f}" font-weight="600"{HALO}>{numbers[i]}</text>')
     for k, text in enumerate(key_lines):
         parts.append(f'<text class="key" x="{FONT}" y="{base_height + (k + 1) * (FONT + 6) - 2}">{escape(text)}</text>')
     parts.append("</svg>")
