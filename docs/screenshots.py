@@ -2,7 +2,8 @@
 
     .venv/bin/python docs/screenshots.py      (needs Chromium; writes docs/screenshots/*.png)
 
-Each PNG is the top of the page, reduced to a 256-colour palette to stay small.
+Each PNG is the top of the page, reduced to a 256-colour palette to stay small when Pillow is
+installed (a maintainer's tool, not a dependency of ost-audit); without it Chromium's PNG is kept.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
@@ -39,8 +38,16 @@ def main() -> None:
                 subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                                 f"--user-data-dir={pages / 'profile'}", f"--window-size={width},{height}",
                                 f"--screenshot={png}", (pages / page).as_uri()], check=True, capture_output=True, timeout=120)
-                Image.open(png).convert("RGB").quantize(256).save(png, optimize=True)
+                _shrink(png)
                 print(f"wrote {png.relative_to(ROOT)} ({png.stat().st_size // 1024} KB)")
+
+
+def _shrink(png: Path) -> None:
+    try:
+        from PIL import Image
+    except ImportError:
+        return
+    Image.open(png).convert("RGB").quantize(256).save(png, optimize=True)
 
 
 if __name__ == "__main__":
