@@ -19,9 +19,9 @@ demo: $(BIN)/ost-audit
 	$(BIN)/ost-audit validate sample_returns/*/*.xlsx --fail-on never --output $(OUT)/validate.txt
 	$(BIN)/ost-audit doses sample_returns/*/*.xlsx --fail-on never --output $(OUT)/doses.txt
 	$(BIN)/ost-audit contracts sample_returns --fail-on never --output $(OUT)/contracts.txt
-	$(BIN)/ost-audit report sample_returns/westhaven --output $(OUT)/westhaven-report.html
+	$(BIN)/ost-audit report sample_returns/westhaven --fail-on never --output $(OUT)/westhaven-report.html
 	$(BIN)/ost-audit history sample_returns/eastbrook --fail-on never --output $(OUT)/eastbrook-history.txt
-	$(BIN)/ost-audit report sample_returns/eastbrook --output $(OUT)/eastbrook-report.html
+	$(BIN)/ost-audit report sample_returns/eastbrook --fail-on never --output $(OUT)/eastbrook-report.html
 	@echo
 	@echo "Outputs (all from SYNTHETIC sample data):"
 	@echo "  $(OUT)/validate.txt            every fault in every sample return, by cell"

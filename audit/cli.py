@@ -329,7 +329,7 @@ def report(
     paths: Annotated[list[Path], typer.Argument(metavar="PATH", help="one area's folder, or its returns and contracts")],
     output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE.html", help="the HTML file to write (- for stdout)")] = Path("report.html"),
     guideline: GuidelineOpt = "uk-2017",
-    fail_on: FailOnOpt = FailOn.never,
+    fail_on: FailOnOpt = FailOn.error,
     quiet: QuietOpt = False,
     columns: ColumnsOpt = None,
     debug: DebugOpt = False,
@@ -366,7 +366,7 @@ def compare(
     public: Annotated[bool, typer.Option("--public", help="suppress counts of 1-4 and drop client-level detail")] = False,
     guideline: GuidelineOpt = "uk-2017",
     format: FormatOpt = Format.text,
-    fail_on: FailOnOpt = FailOn.never,
+    fail_on: FailOnOpt = FailOn.error,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:

@@ -49,7 +49,7 @@ def test_report_prints_every_column_and_word(tmp_path):
     write_return(folder / "return.xlsx", clients, submission=dict(SUBMISSION, LA_NAME="Printshire"))
     write_docx(SPECS[0], folder / "spec.docx")
     out = tmp_path / "report.html"
-    assert runner.invoke(app, ["report", str(folder), "--output", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["report", str(folder), "--output", str(out), "--fail-on", "never"]).exit_code == 0
     html = out.read_text(encoding="utf-8")
     text = print_to_pdf_text(out, tmp_path)
     squashed = _squash(text)
