@@ -247,3 +247,11 @@ def test_invalid_cells_are_marked_for_later_rules(check):
     result = check([client(1, DOSE_MG="60mg"), client(2)])
     assert result.invalid["DOSE_MG"].to_list() == [True, False]
     assert result.invalid["PHASE"].to_list() == [False, False]
+
+
+def test_an_nhs_number_id_is_one_error_not_also_a_pattern_error(check):
+    """'401 023 2137' breaks the id pattern too; the cell gets the finding that says what it is, once."""
+    result = check([client(1), client(2, CLIENTID="401 023 2137")])
+    at_cell = [f for f in result.findings if f.location.cell == "A3" and f.severity.value == "error"]
+    assert [f.rule for f in at_cell] == ["RET-NHS-NUMBER"]
+    assert "2137" not in at_cell[0].message  # masked

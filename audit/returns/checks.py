@@ -43,6 +43,7 @@ class ColumnCheck:
     name: ClassVar[str]
     rule: ClassVar[str]
     template: ClassVar[Template]
+    outranks: ClassVar[bool] = False  # when it fails, a cell's other failed checks are not reported: they say less
 
     def applies(self, f: Field) -> bool:
         raise NotImplementedError
@@ -231,6 +232,7 @@ class Unique(ColumnCheck):
 
 class NotNhsNumber(ColumnCheck):
     name, rule = "nhs_number", "RET-NHS-NUMBER"
+    outranks = True  # "401 023 2137" fails the id pattern too: one error, the one that says what it is
     template = Template(E, "CLIENTID '{value}' looks like an NHS number; returns must carry pseudonymised ids only",
                         "replace it with the provider's pseudonymised client id")
 

@@ -480,8 +480,10 @@ class _OstSheet:
         checks = by_failure_name()  # pandera names each failure by its check's unique name, never its position
         rows = typed.select(ROW, "_c", *[pl.col(f"{c}__err").is_not_null().alias(f"{c}__failed") for c in present]).with_row_index("index")
         cases = (cases.filter(pl.col("index").is_not_null() & pl.col("column").is_in(present))
-                 .select("column", "check", pl.col("index").cast(pl.UInt32), "failure_case")
-                 .join(rows, on="index", how="left"))
+                 .select("column", "check", pl.col("index").cast(pl.UInt32), "failure_case"))
+        top = pl.col("check").is_in([c.failure_name() for c in checks.values() if c.outranks])
+        cases = pl.concat([cases.filter(top), cases.filter(~top).join(cases.filter(top), on=["column", "index"], how="anti")])
+        cases = cases.join(rows, on="index", how="left")
         for (column, name), part in cases.partition_by("column", "check", as_dict=True).items():
             spec = specs[column]
             if name == "not_nullable":  # a cell whose coercion failed was not blank: its coercion error says why
