@@ -255,3 +255,13 @@ def test_an_nhs_number_id_is_one_error_not_also_a_pattern_error(check):
     at_cell = [f for f in result.findings if f.location.cell == "A3" and f.severity.value == "error"]
     assert [f.rule for f in at_cell] == ["RET-NHS-NUMBER"]
     assert "2137" not in at_cell[0].message  # masked
+
+
+def test_a_renamed_column_is_named_as_what_it_may_be(tmp_path):
+    """A renamed OPIUSE is ignored, and every rule that needs it with it: the note says which column is missing."""
+    columns = [c for c in COLUMNS]
+    headers = ["Opiate use (days)" if c == "OPIUSE" else c for c in columns]
+    path = write_return(tmp_path / "r.xlsx", [client(1)], columns=columns, headers=headers)
+    [note] = [f for f in validate_return(path).findings if f.rule == "RET-UNKNOWN-COLUMN"]
+    assert note.message.endswith("ignored; the return has no OPIUSE column: is it one of those?")
+    assert note.location.column is None and note.value == "Opiate use (days)"

@@ -23,7 +23,7 @@ _OWN: dict[str, Template] = {  # the column checks' rules are with their checks 
     "RET-HIDDEN-SHEET": Template(INFO, "the hidden sheet '{sheet}' has the name of the {wanted} sheet and was not read: only visible sheets are", "delete the hidden sheet, or unhide it and delete the other, so the return has one {wanted} sheet"),
     "RET-MISSING-COLUMN": Template(E, "the {sheet} sheet has no {column} column", "add a {column} column to the header row ({expected})"),
     "RET-DUPLICATE-COLUMN": Template(E, "{column} appears twice in the header row; the second copy is ignored", "delete or rename the extra column"),
-    "RET-UNKNOWN-COLUMN": Template(INFO, "column '{value}' is not part of {schema} and was ignored", "remove it, or rename it if it is one of the return's columns"),
+    "RET-UNKNOWN-COLUMN": Template(INFO, "column '{value}' is not part of {schema} and was ignored{hint}", "remove it, or rename it if it is one of the return's columns"),
     "RET-MISSING-KEY": Template(E, "the {sheet} sheet has no {column} row", "add {column} in column A and its value in column B ({expected})"),
     "RET-UNKNOWN-KEY": Template(INFO, "key '{value}' is not part of {schema} and was ignored", "remove it"),
     "RET-NO-CLIENTS": Template(W, "the {sheet} sheet has no client rows", "one row per client on OST in the period, from row 2"),

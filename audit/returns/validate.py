@@ -375,6 +375,7 @@ class _OstSheet:
         header_row = header_index + 1
         header = frame.row(header_index)
         chosen: dict[str, str] = {}
+        unknown: list[tuple[str, str]] = []  # (header as typed, its cell)
         for source, text, letter in zip(frame.columns, header, sheet.letters):
             name = normalise_header(text)
             name = self.schema.header_aliases.get(name, name)  # a provider's own header (--columns)
@@ -382,7 +383,7 @@ class _OstSheet:
                 continue
             loc = Location(self.file, sheet=self.sheet_name, cell=f"{letter}{header_row}", row=header_row, column=name)
             if name not in names:
-                self.findings.append(_make("RET-UNKNOWN-COLUMN", loc, value=text.strip(), schema=self.schema.id))
+                unknown.append((text.strip(), f"{letter}{header_row}"))
             elif name in chosen:
                 self.findings.append(_make("RET-DUPLICATE-COLUMN", loc, column=name, value=text.strip()))
             else:
@@ -394,6 +395,11 @@ class _OstSheet:
                 if spec.required:
                     self.findings.append(_make("RET-MISSING-COLUMN", Location(self.file, sheet=self.sheet_name, row=header_row, column=spec.name),
                                                sheet=self.sheet_name, column=spec.name, expected=_rule_words(spec)))
+        missing = [spec.name for spec in self.schema.columns if spec.name in self.absent]
+        hint = ("; the return has no " + _some(missing) + " column: is it one of those?") if missing else ""
+        for text, cell in unknown:  # a renamed column is ignored, and with it every rule that needs it: say which it may be
+            self.findings.append(_make("RET-UNKNOWN-COLUMN", Location(self.file, sheet=self.sheet_name, cell=cell, row=header_row),
+                                       value=text, schema=self.schema.id, hint=hint))
         body = frame.slice(header_index + 1).with_row_index(ROW, offset=header_row + 1).with_columns(pl.col(ROW).cast(pl.Int64))
         body = body.select([ROW, *[clean(pl.col(chosen[n])).alias(n) if n in chosen else pl.lit(None, dtype=pl.String).alias(n)
                                    for n in names]])
@@ -628,6 +634,13 @@ def _make(rule: str, location: Location, *, value: Any = None, client: str | Non
     severity, message, fix = render(rule, value=value, **fields)
     return Finding(rule=rule, severity=severity, message=message, location=location,
                    value=None if value is None else str(value), client=client, fix=fix)
+
+
+def _some(names: list[str], shown: int = 4) -> str:
+    """`A`, `B` or `C` (and N more)."""
+    listed = names[:shown]
+    text = ", ".join(listed[:-1]) + (" or " if len(listed) > 1 else "") + listed[-1]
+    return text + (f" (or {len(names) - shown} more)" if len(names) > shown else "")
 
 
 def _rule_words(spec: Field) -> str:
