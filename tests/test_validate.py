@@ -265,3 +265,15 @@ def test_a_renamed_column_is_named_as_what_it_may_be(tmp_path):
     [note] = [f for f in validate_return(path).findings if f.rule == "RET-UNKNOWN-COLUMN"]
     assert note.message.endswith("ignored; the return has no OPIUSE column: is it one of those?")
     assert note.location.column is None and note.value == "Opiate use (days)"
+
+
+@pytest.mark.parametrize("column,typed,suggested", [
+    ("SEX", "Male", "(did you mean `M`, male?)"),
+    ("INJSTAT", "currently injecting", "(did you mean `C`, currently injecting?)"),
+    ("DISRSN", "drug free", "(did you mean `Treatment completed - drug free`?)"),
+])
+def test_a_code_written_as_its_meaning_is_suggested(check, column, typed, suggested):
+    extra = {"DISD": dt.date(2024, 3, 1)} if column == "DISRSN" else {}
+    result = check([client(1, **{column: typed}, **extra)])
+    [f] = [f for f in result.findings if f.rule == "RET-CODE-NOT-ALLOWED" and f.location.column == column]
+    assert f.message.endswith(suggested)

@@ -96,7 +96,7 @@ class Allowed(ColumnCheck):
         return self._named(pa.Check.isin, f.allowed_values)
 
     def message_fields(self, part, f, value):
-        part = part.join(suggestions(part["failure_case"], f.allowed_values), on="failure_case", how="left")
+        part = part.join(suggestions(part["failure_case"], f.allowed_values, f.codes), on="failure_case", how="left")
         return part, {"value": value, "client": pl.col("_c"), "allowed": f.allowed_words(), "suggestion": pl.col("_suggestion")}
 
     def excel(self, f: Field) -> dict[str, Any] | None:
@@ -297,24 +297,39 @@ def templates() -> dict[str, Template]:
     return {c.rule: c.template for c in CHECKS}
 
 
-def suggest(value: str, allowed: list[str]) -> str:
-    """` (did you mean `maintenance`?)` when one allowed value is close."""
+def suggest(value: str, allowed: list[str], meanings: dict[str, str] | None = None) -> str:
+    """` (did you mean `maintenance`?)` when one allowed value is close, or (` (did you mean `M`, male?)`) when
+    the value is a code's meaning written out ("Male") or names one meaning only ("drug free")."""
     lowered = {a.lower(): a for a in allowed}
-    close = difflib.get_close_matches(value.strip().lower(), list(lowered), n=1, cutoff=0.6)
-    return f" (did you mean `{lowered[close[0]]}`?)" if close else ""
+    typed = value.strip().lower()
+    close = difflib.get_close_matches(typed, list(lowered), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean `{lowered[close[0]]}`?)"
+    by_meaning = {m.lower(): code for code, m in (meanings or {}).items() if code in allowed}
+    close = difflib.get_close_matches(typed, list(by_meaning), n=1, cutoff=0.8)
+    within = [code for m, code in by_meaning.items() if len(typed) >= 4 and typed in m]
+    code = by_meaning[close[0]] if close else within[0] if len(within) == 1 else None
+    if code is None:
+        return ""
+    said = "" if _plain(meanings[code]) in _plain(code) else f", {meanings[code]}"  # a label that says its meaning already
+    return f" (did you mean `{code}`{said}?)"
+
+
+def _plain(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 SUGGESTED = 1000
 
 
-def suggestions(values: pl.Series, allowed: list[str]) -> pl.DataFrame:
+def suggestions(values: pl.Series, allowed: list[str], meanings: dict[str, str] | None = None) -> pl.DataFrame:
     """` (did you mean `x`?)` for each distinct unknown code, the most frequent first.
 
     difflib runs once per distinct value, never per cell, and for at most SUGGESTED values of a
     plausible length: a hostile column of 100,000 different strings gets no suggestions beyond them.
     """
-    longest = max((len(a) for a in allowed), default=0) * 2 + 2
+    longest = max((len(a) for a in [*allowed, *(meanings or {}).values()]), default=0) * 2 + 2
     distinct = (values.value_counts(sort=True).filter(pl.col(values.name).str.len_chars() <= longest)
                 .head(SUGGESTED)[values.name].to_list())
-    return pl.DataFrame({values.name: distinct, "_suggestion": [suggest(v, allowed) for v in distinct]},
+    return pl.DataFrame({values.name: distinct, "_suggestion": [suggest(v, allowed, meanings) for v in distinct]},
                         schema={values.name: pl.String, "_suggestion": pl.String})
