@@ -66,3 +66,9 @@ def test_libreoffice_opens_the_template(template, tmp_path):
     ost = load_workbook(round_trip(template, tmp_path))["OST"]
     kinds = {dv.type for dv in ost.data_validations.dataValidation}
     assert {"list", "decimal", "date", "whole"} <= kinds  # every kind of check survived LibreOffice reading it
+
+
+def test_every_row_of_the_sheet_has_the_checks(template):
+    """A provider with 100,000 clients gets the drop-downs and checks on every row, not the first 5,000."""
+    ost = load_workbook(template)["OST"]
+    assert ost.data_validations.dataValidation and all(str(dv.sqref).endswith("1048576") for dv in ost.data_validations.dataValidation if "2:" in str(dv.sqref))

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from audit.errors import InputRefused
+from audit.reading.extent import EXCEL_ROWS
 from audit.reading.workbook import column_letter
 from audit.returns.checks import checks_of, whole_numbers
 from audit.returns.schema import Field, ReturnSchema, load_schema
 from audit.xlsx_write import append_row, save_atomic
 
-MAX_ROWS = 5000
+MAX_ROWS = EXCEL_ROWS  # every row a sheet can have: a provider with 100,000 clients gets the drop-downs too
 
 
 def build_template(schema: ReturnSchema | None = None, example_row: bool = False):
