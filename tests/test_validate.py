@@ -277,3 +277,11 @@ def test_a_code_written_as_its_meaning_is_suggested(check, column, typed, sugges
     result = check([client(1, **{column: typed}, **extra)])
     [f] = [f for f in result.findings if f.rule == "RET-CODE-NOT-ALLOWED" and f.location.column == column]
     assert f.message.endswith(suggested)
+
+
+def test_a_long_value_is_cut_in_the_message_and_kept_whole_as_the_value(check):
+    """A cell may hold 32,767 characters; a message shows the first hundred and says how long it is."""
+    long_id = "A" * 300
+    [f] = [f for f in check([client(1, CLIENTID=long_id)]).findings if f.rule == "RET-PATTERN"]
+    assert f.value == long_id
+    assert "A" * 99 + "… (300 characters)" in f.message and "A" * 100 not in f.message

@@ -52,16 +52,31 @@ def template_of(rule: str) -> Template:
     return _OWN.get(rule) or templates()[rule]
 
 
+SHOWN_CHARS = 100  # of one value inside a message: a cell may hold 32,767 characters, a message is read by a person
+
+
 def render(rule: str, **values: object) -> tuple[Severity, str, str]:
-    """Severity, message and fix of a rule, filled in."""
+    """Severity, message and fix of a rule, filled in (each value cut to SHOWN_CHARS; `value` keeps it whole)."""
     found = template_of(rule)
-    return found.severity, found.message.format(**values), found.fix.format(**values)
+    shown = {k: _cut(v) if isinstance(v, str) else v for k, v in values.items()}
+    return found.severity, found.message.format(**shown), found.fix.format(**shown)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS - 1]}… ({len(text)} characters)"
 
 
 def render_expr(rule: str, **values: Any) -> tuple[Severity, pl.Expr, pl.Expr]:
     """`render` over a whole frame of hits: each value a constant or an expression (a column of them)."""
     found = template_of(rule)
     return found.severity, fill(found.message, values), fill(found.fix, values)
+
+
+def _cut_expr(text: pl.Expr) -> pl.Expr:
+    long = text.str.len_chars() > SHOWN_CHARS
+    return pl.when(long).then(pl.concat_str(text.str.slice(0, SHOWN_CHARS - 1), pl.lit("… ("),
+                                            text.str.len_chars().cast(pl.String),
+                                            pl.lit(" characters)"))).otherwise(text)
 
 
 def fill(template: str, values: dict[str, Any]) -> pl.Expr:
@@ -72,5 +87,5 @@ def fill(template: str, values: dict[str, Any]) -> pl.Expr:
             parts.append(pl.lit(literal))
         if name is not None:
             value = values[name]
-            parts.append(value.cast(pl.String).fill_null("") if isinstance(value, pl.Expr) else pl.lit(str(value)))
+            parts.append(_cut_expr(value.cast(pl.String)).fill_null("") if isinstance(value, pl.Expr) else pl.lit(_cut(str(value))))
     return pl.concat_str(parts) if parts else pl.lit("")
