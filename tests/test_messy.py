@@ -31,7 +31,7 @@ LAST_SERIAL = 2958465  # 31/12/9999, the last date Excel holds
 
 def test_bench_faults_cover_every_cell_rule():
     schema = load_schema()
-    workbook_level = {"RET-MISSING-SHEET", "RET-MISSING-COLUMN", "RET-DUPLICATE-COLUMN", "RET-UNKNOWN-COLUMN",
+    workbook_level = {"RET-MISSING-SHEET", "RET-MISSING-COLUMN", "RET-COLUMN-NEEDED", "RET-DUPLICATE-COLUMN", "RET-UNKNOWN-COLUMN",
                       "RET-MISSING-KEY", "RET-UNKNOWN-KEY", "RET-NO-CLIENTS", "RET-PERIOD-ORDER", "RET-PERIOD-TOO-LONG",
                       "RET-SUBMITTED-BEFORE-END", "RET-HIDDEN-SHEET"}
     natural = {"RET-OST-BEFORE-TRIAGE", "RET-OUT-OF-AREA"}  # the clean generator already has these
@@ -135,7 +135,8 @@ def test_huge_age_is_out_of_range_and_shown_short(tmp_path):
 SAMPLE_VALUES = {"sheet": "OST", "column": "AGE", "expected": "18-100", "value": "16", "hint": "60", "example": "41",
                  "detail": "", "count": 3, "cell": "J5", "canonical": "maintenance", "allowed": "`Y`, `N`",
                  "suggestion": " (did you mean `Y`?)", "length": 501, "limit": 500, "first": 4, "medication": "methadone",
-                 "plausible": "1-400 mg", "other": "2024-03-31", "days": 400, "schema": "ost-return-v1", "wanted": "OST"}
+                 "plausible": "1-400 mg", "other": "2024-03-31", "days": 400, "schema": "ost-return-v1", "wanted": "OST",
+                 "row": 2, "why": "OPIUSE is required when TOPDATE is given"}
 
 
 @pytest.mark.parametrize("rule", sorted(TEMPLATES))

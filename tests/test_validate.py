@@ -285,3 +285,14 @@ def test_a_long_value_is_cut_in_the_message_and_kept_whole_as_the_value(check):
     [f] = [f for f in check([client(1, CLIENTID=long_id)]).findings if f.rule == "RET-PATTERN"]
     assert f.value == long_id
     assert "A" * 99 + "… (300 characters)" in f.message and "A" * 100 not in f.message
+
+
+def test_a_missing_column_that_rows_need_is_an_error_at_the_header(tmp_path):
+    """Without an OPIUSE column, the rule 'OPIUSE is required when TOPDATE is given' still holds: one error, not silence."""
+    columns = [c for c in COLUMNS if c != "OPIUSE"]
+    path = write_return(tmp_path / "r.xlsx", [client(1), client(2, TOPDATE=None), client(3)], columns=columns)
+    [f] = [f for f in validate_return(path).findings if f.rule == "RET-COLUMN-NEEDED"]
+    assert (f.severity.value, f.location.column, f.location.row) == ("error", "OPIUSE", 1)
+    assert "2 row(s) need it (first at row 2: OPIUSE is required when TOPDATE is given)" in f.message
+    kept = write_return(tmp_path / "all.xlsx", [client(1)])
+    assert not [f for f in validate_return(kept).findings if f.rule == "RET-COLUMN-NEEDED"]

@@ -22,6 +22,7 @@ _OWN: dict[str, Template] = {  # the column checks' rules are with their checks 
     "RET-MISSING-SHEET": Template(E, "the workbook has no sheet named {sheet}", "add the {sheet} sheet; `ost-audit template` writes a blank return"),
     "RET-HIDDEN-SHEET": Template(INFO, "the hidden sheet '{sheet}' has the name of the {wanted} sheet and was not read: only visible sheets are", "delete the hidden sheet, or unhide it and delete the other, so the return has one {wanted} sheet"),
     "RET-MISSING-COLUMN": Template(E, "the {sheet} sheet has no {column} column", "add a {column} column to the header row ({expected})"),
+    "RET-COLUMN-NEEDED": Template(E, "the {sheet} sheet has no {column} column, yet {count} row(s) need it (first at row {row}: {why})", "add a {column} column to the header row ({expected}); a renamed one is listed as a column that was ignored"),
     "RET-DUPLICATE-COLUMN": Template(E, "{column} appears twice in the header row; the second copy is ignored", "delete or rename the extra column"),
     "RET-UNKNOWN-COLUMN": Template(INFO, "column '{value}' is not part of {schema} and was ignored{hint}", "remove it, or rename it if it is one of the return's columns"),
     "RET-MISSING-KEY": Template(E, "the {sheet} sheet has no {column} row", "add {column} in column A and its value in column B ({expected})"),

@@ -296,6 +296,7 @@ class _OstSheet:
         self.sheet_name = schema.ost_sheet
         self.letters: dict[str, str] = {}
         self.absent: set[str] = set()
+        self.header_row: int | None = None
         self.hits: list[pl.DataFrame] = []  # one frame per check (and column): see `_add`
         self.pending: list[pl.LazyFrame] = []  # hits whose messages are still to render, all at once
         self.rendering: list[Future] = []  # batches of pending hits being rendered on another thread
@@ -372,7 +373,7 @@ class _OstSheet:
             self.findings.append(_make("RET-NO-CLIENTS", Location(self.file, sheet=self.sheet_name), sheet=self.sheet_name))
             self.absent = set(names)
             return empty
-        header_row = header_index + 1
+        header_row = self.header_row = header_index + 1
         header = frame.row(header_index)
         chosen: dict[str, str] = {}
         unknown: list[tuple[str, str]] = []  # (header as typed, its cell)
@@ -524,9 +525,11 @@ class _OstSheet:
     def _cross_field(self, typed: pl.DataFrame, submission: dict[str, Any]) -> None:
         frame = typed.with_columns(context_columns(submission))
         rules, checks = {}, {}
+        specs = {f.name: f for f in self.schema.columns}
         for rule in self.schema.cross_field:
             for column in rule.get("columns") or [rule["column"]]:
                 if column in self.absent:
+                    self._needed(frame, rule, specs[column])
                     continue
                 key = f"{rule['id']}|{column}"
                 rules[key] = (rule, column)
@@ -541,6 +544,15 @@ class _OstSheet:
             message = fill(rule["message"], {"column": column, "other": masked(shown(_other_expr(rule["when"], column)))})
             self._add_rendered(part, rule["id"], column, rule["severity"], message, rule.get("fix"),
                                masked(shown(pl.col(column))), pl.col("_c"))
+
+    def _needed(self, frame: pl.DataFrame, rule: dict[str, Any], spec: Field) -> None:
+        """A rule that a blank cell breaks (OPIUSE when TOPDATE is given) still holds when the whole column is
+        missing: one finding at the header, not silence and not one a row."""
+        rows = frame.filter(compile_condition(rule["when"], this=spec.name).fill_null(False))[ROW]
+        if rows.len():
+            self.findings.append(_make("RET-COLUMN-NEEDED", Location(self.file, sheet=self.sheet_name, row=self.header_row, column=spec.name),
+                                       sheet=self.sheet_name, column=spec.name, count=rows.len(), row=int(rows[0]),
+                                       why=rule["message"].format(column=spec.name, other="…"), expected=_rule_words(spec)))
 
     # helpers
 
