@@ -296,3 +296,8 @@ def test_a_missing_column_that_rows_need_is_an_error_at_the_header(tmp_path):
     assert "2 row(s) need it (first at row 2: OPIUSE is required when TOPDATE is given)" in f.message
     kept = write_return(tmp_path / "all.xlsx", [client(1)])
     assert not [f for f in validate_return(kept).findings if f.rule == "RET-COLUMN-NEEDED"]
+
+
+def test_a_pattern_error_says_the_pattern_not_the_columns_every_rule(check):
+    [f] = [f for f in check([client(1, CLIENTID="a b")]).findings if f.rule == "RET-PATTERN"]
+    assert f.message == "CLIENTID must be 1 to 20 letters, digits, hyphens or underscores; 'a b' is not"

@@ -69,7 +69,7 @@ class ColumnCheck:
         `part` has `failure_case`, `_row`, `_c` (the client as shown) and `<column>__failed`; `value` is the
         failure case as a person typed it.
         """
-        return part, {"value": value, "client": pl.col("_c"), "expected": f.rule_text().replace("`", "")}
+        return part, {"value": value, "client": pl.col("_c"), "expected": self.words(f).replace("`", "")}  # this check's rule, not the column's every rule
 
     def excel(self, f: Field) -> dict[str, Any] | None:
         """openpyxl DataValidation arguments, or None when Excel cannot check this; `lists` cells are filled
