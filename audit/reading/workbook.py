@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -160,7 +161,7 @@ class Workbook:
         xml = self._inflated.pop(part.name, None) or inflate_part(self.path, part)
         if self.longest_string:
             check_string_copies(self.path, name, xml, self.longest_string)
-        book = [*book_members(self.date1904), *(Member.raw(self.path, self.parts[n]) for n in self.book_parts)]
+        book = self._book
         cut = find_cut(xml) if split else None
         if cut is None:
             whole = [xml]
@@ -184,6 +185,12 @@ class Workbook:
                 return self._whole_after(name, part, f"rows lie on the wrong side of the cut before row {cut.first_row}")
             return both[0], tuple(column_letter(i) for i in both[1])
         return joined
+
+    @cached_property
+    def _book(self) -> list[Member]:
+        """What the reader gets beside any sheet: our workbook part and relationships, and the provider's styles and
+        shared strings as the check read them. Read from the file once, for every sheet parsed."""
+        return [*book_members(self.date1904), *(Member.raw(self.path, self.parts[n]) for n in self.book_parts)]
 
     def _whole_after(self, name: str, part: Part, why: str) -> tuple[pl.DataFrame, tuple[str, ...]]:
         """The sheet parsed whole, when its halves could not stand for it: slower, never wrong (said under --debug)."""
