@@ -50,14 +50,15 @@ class StringCounter:
 
     def __call__(self, chunk: bytes) -> None:
         # a `<si` or `:si` cut by the chunk edge starts in the last two bytes before it: they are looked at again
-        pieces = SI.split(self.tail + chunk)
+        seen = self.tail + chunk
+        pieces = SI.split(seen)
         if len(pieces) == 1:
             self.run += len(chunk)
         else:
             self.longest = max(self.longest, self.run + len(pieces[0]) - len(self.tail), max(map(len, pieces[1:-1]), default=0))
             self.run = len(pieces[-1])
         self.count += len(pieces) - 1
-        self.tail = chunk[-2:]
+        self.tail = seen[-2:]  # from what came before too: a chunk may be a single byte
         if self.count > self.budget:
             raise InputRefused(self.path, f"lists more than {self.budget:,} shared strings, more than its sheets have room "
                                           "for: each costs the reader memory (a memory bomb?)")
