@@ -244,7 +244,8 @@ def _kept(path: Path, parts: list[Part]) -> set[str]:
             raise InputRefused(path, f"has a part {part.name} of {part.size / (1 << 20):,.0f} MB, where Excel's own are "
                                      "kilobytes (a memory bomb?)")
     sheets = [p for p in parts if p.name.startswith("xl/worksheets/") and p.name.endswith(".xml")]
-    return {*BOOK_PARTS, STYLES} | {max(sheets, key=lambda p: p.size).name for _ in sheets[:1]}
+    biggest = {max(sheets, key=lambda p: p.size).name} if sheets else set()
+    return {*BOOK_PARTS, STYLES, *biggest}
 
 
 def _budget(part_size: int) -> int:
