@@ -145,7 +145,9 @@ class Workbook:
         if not found:
             return None
         entry = found[0]
-        if sum(e.name.lower() == entry.name.lower() for e in self.sheets) > 1:  # Excel never writes two; which is meant?
+        # Excel never writes two sheets of one name: which is meant? Compared without stripping, unlike `_find`, so a
+        # hidden "ost " beside a visible "OST" stays a note (hidden_like) and only "OST" beside "ost" is refused.
+        if sum(e.name.lower() == entry.name.lower() for e in self.sheets) > 1:
             raise InputRefused(self.path, f"has two sheets named {entry.name!r} (sheet names are unique in Excel)")
         part = self.parts.get(entry.part or "")
         if part is None:
